@@ -1,0 +1,218 @@
+"""The starter conversation: what comes next, at which depth, and who answers first.
+
+Every function takes the household and the current time and changes the household in
+place; the caller saves it. Nothing here knows about Alexa.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from enum import StrEnum
+
+from skill.core.household import MAX_FAVOURITES, Conversation, Household
+from skill.core.moments import Moment
+from skill.core.starters import DEPTHS, Library, Starter, pick
+
+__all__ = [
+    "FavouriteResult",
+    "StarterTurn",
+    "next_starter",
+    "play_favourites",
+    "remove_favourite",
+    "repeat_starter",
+    "save_favourite",
+]
+
+OFFER_DEEPER_EVERY = 3
+
+
+class FavouriteResult(StrEnum):
+    SAVED = "saved"
+    ALREADY = "already"
+    FULL = "full"
+    NOTHING = "nothing"
+    REMOVED = "removed"
+    NOT_SAVED = "not_saved"
+
+
+@dataclass(frozen=True, slots=True)
+class StarterTurn:
+    """One starter to say, and what the reply around it should mention."""
+
+    starter: Starter
+    speaker: int
+    count: int
+    opening: bool = False
+    shift: int = 0
+    at_limit: bool = False
+    offer_deeper: bool = False
+    repeat: bool = False
+    favourite: bool = False
+    favourites_finished: bool = False
+
+
+def next_starter(
+    household: Household,
+    library: Library,
+    *,
+    now: float,
+    local_moment: Moment,
+    rng: random.Random,
+    moment: Moment | None = None,
+    depth: int | None = None,
+    shift: int = 0,
+) -> StarterTurn:
+    """The next starter: a favourite while they are playing favourites, else a new one.
+
+    A named moment or depth wins; otherwise the conversation keeps its depth (moved by
+    `shift`) and follows the clock unless someone named a moment earlier.
+    """
+    conversation = household.live_conversation(now)
+    playing = conversation is not None and conversation.favourite_index is not None
+    if playing and moment is None and depth is None and shift == 0:
+        turn = _next_favourite(household, library, conversation, now)
+        if turn is not None:
+            return turn
+        return _new_starter(household, library, now, local_moment, rng, finished=True)
+    return _new_starter(
+        household, library, now, local_moment, rng, moment=moment, depth=depth, shift=shift
+    )
+
+
+def _new_starter(
+    household: Household,
+    library: Library,
+    now: float,
+    local_moment: Moment,
+    rng: random.Random,
+    *,
+    moment: Moment | None = None,
+    depth: int | None = None,
+    shift: int = 0,
+    finished: bool = False,
+) -> StarterTurn:
+    conversation = household.live_conversation(now)
+    if conversation is None:
+        conversation = Conversation(moment=local_moment.value)
+        household.conversation = conversation
+    if moment is not None:
+        conversation.moment, conversation.moment_named = moment.value, True
+    elif not conversation.moment_named:
+        conversation.moment = local_moment.value
+    wanted = depth if depth in DEPTHS else conversation.depth + shift
+    new_depth = min(max(wanted, DEPTHS[0]), DEPTHS[-1])
+    at_limit = depth is None and shift != 0 and new_depth == conversation.depth
+    if new_depth != conversation.depth:
+        conversation.at_depth = 0
+    conversation.depth = new_depth
+
+    pool = library.pool(Moment(conversation.moment), new_depth, household.audience)
+    key = pool.moment.value
+    starter, household.heard[key] = pick(pool, household.heard.get(key, 0), rng)
+
+    speaker = household.next_speaker
+    household.next_speaker ^= 1
+    conversation.starter_id = starter.id
+    conversation.count += 1
+    conversation.at_depth += 1
+    conversation.first_speaker = speaker
+    conversation.favourite_index = None
+    conversation.updated_at = now
+    household.updated_at = now
+    return StarterTurn(
+        starter=starter,
+        speaker=speaker,
+        count=conversation.count,
+        opening=conversation.count == 1 and household.phone_reminder,
+        shift=0 if at_limit else shift,
+        at_limit=at_limit,
+        offer_deeper=(
+            new_depth < DEPTHS[-1]
+            and conversation.at_depth > 0
+            and conversation.at_depth % OFFER_DEEPER_EVERY == 0
+        ),
+        favourites_finished=finished,
+    )
+
+
+def repeat_starter(household: Household, library: Library, *, now: float) -> StarterTurn | None:
+    """The starter in progress again, same words, same person first; None if there is none."""
+    conversation = household.live_conversation(now)
+    starter = library.get(conversation.starter_id) if conversation else None
+    if conversation is None or starter is None:
+        return None
+    return StarterTurn(
+        starter=starter,
+        speaker=conversation.first_speaker,
+        count=conversation.count,
+        repeat=True,
+        favourite=conversation.favourite_index is not None,
+    )
+
+
+def save_favourite(
+    household: Household, library: Library, *, now: float
+) -> tuple[FavouriteResult, Starter | None]:
+    conversation = household.live_conversation(now)
+    starter = library.get(conversation.starter_id) if conversation else None
+    if starter is None:
+        return FavouriteResult.NOTHING, None
+    if starter.id in household.favourites:
+        return FavouriteResult.ALREADY, starter
+    if len(household.favourites) >= MAX_FAVOURITES:
+        return FavouriteResult.FULL, starter
+    household.favourites.append(starter.id)
+    household.updated_at = now
+    return FavouriteResult.SAVED, starter
+
+
+def remove_favourite(
+    household: Household, library: Library, *, now: float
+) -> tuple[FavouriteResult, Starter | None]:
+    conversation = household.live_conversation(now)
+    starter = library.get(conversation.starter_id) if conversation else None
+    if starter is None:
+        return FavouriteResult.NOTHING, None
+    if starter.id not in household.favourites:
+        return FavouriteResult.NOT_SAVED, starter
+    index = household.favourites.index(starter.id)
+    household.favourites.remove(starter.id)
+    if conversation is not None and conversation.favourite_index is not None:
+        # The next "next" should land on the favourite that followed the removed one.
+        conversation.favourite_index = index - 1
+    household.updated_at = now
+    return FavouriteResult.REMOVED, starter
+
+
+def play_favourites(household: Household, library: Library, *, now: float) -> StarterTurn | None:
+    """The first saved favourite, starting a run that "next" moves through; None if none."""
+    conversation = household.live_conversation(now)
+    if conversation is None:
+        conversation = Conversation()
+        household.conversation = conversation
+    conversation.favourite_index = -1
+    return _next_favourite(household, library, conversation, now)
+
+
+def _next_favourite(
+    household: Household, library: Library, conversation: Conversation, now: float
+) -> StarterTurn | None:
+    index = (conversation.favourite_index if conversation.favourite_index is not None else -1) + 1
+    while index < len(household.favourites):
+        starter = library.get(household.favourites[index])
+        if starter is not None:
+            speaker = household.next_speaker
+            household.next_speaker ^= 1
+            conversation.favourite_index = index
+            conversation.starter_id = starter.id
+            conversation.first_speaker = speaker
+            conversation.count += 1
+            conversation.updated_at = now
+            household.updated_at = now
+            return StarterTurn(
+                starter=starter, speaker=speaker, count=conversation.count, favourite=True
+            )
+        index += 1
+    conversation.favourite_index = None
+    return None

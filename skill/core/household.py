@@ -1,0 +1,195 @@
+"""A household's saved state, and merge() for two devices writing at once.
+
+What is kept is only what the skill needs to be good company: settings, the names people
+gave, which starters they heard (as bitsets), favourites and the conversation in progress.
+Nothing people say to each other is ever here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+__all__ = [
+    "CONVERSATION_TTL",
+    "MAX_FAVOURITES",
+    "SCHEMA_VERSION",
+    "Conversation",
+    "Household",
+    "merge",
+]
+
+SCHEMA_VERSION = 1
+MAX_FAVOURITES = 50
+CONVERSATION_TTL = 6 * 3600
+TIME_ZONE_TTL = 7 * 24 * 3600
+
+
+@dataclass
+class Conversation:
+    """The talk in progress, so "next" or "repeat" work as one-shots in a new session."""
+
+    starter_id: str | None = None
+    moment: str = "anytime"
+    moment_named: bool = False
+    depth: int = 1
+    at_depth: int = 0
+    count: int = 0
+    first_speaker: int = 0
+    favourite_index: int | None = None
+    updated_at: float = 0.0
+
+    def expired(self, now: float) -> bool:
+        return now - self.updated_at > CONVERSATION_TTL
+
+
+@dataclass
+class Household:
+    audience: str = "any"
+    names: list[str] = field(default_factory=list)
+    heard: dict[str, int] = field(default_factory=dict)
+    favourites: list[str] = field(default_factory=list)
+    conversation: Conversation | None = None
+    phone_reminder: bool = True
+    next_speaker: int = 0
+    hints_heard: int = 0
+    time_zone: str | None = None
+    time_zone_checked_at: float = 0.0
+    updated_at: float = 0.0
+
+    def live_conversation(self, now: float) -> Conversation | None:
+        """The conversation in progress, or None once it has gone quiet for six hours."""
+        if self.conversation is None or self.conversation.expired(now):
+            return None
+        return self.conversation
+
+    def time_zone_fresh(self, now: float) -> bool:
+        """Whether the device's time zone was asked recently enough (a week) to skip asking."""
+        return 0 <= now - self.time_zone_checked_at < TIME_ZONE_TTL
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["heard"] = {moment: format(bits, "x") for moment, bits in self.heard.items() if bits}
+        data["schema"] = SCHEMA_VERSION
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None) -> Household:
+        """Tolerant of missing, unknown or damaged fields: a bad field falls back to its default.
+
+        A household must never be locked out of the skill by one odd value in its record.
+        """
+        household = cls()
+        if not isinstance(data, Mapping):
+            return household
+        household.audience = _choice(data.get("audience"), ("partners", "friends", "any"), "any")
+        household.names = [n for n in _list(data.get("names")) if isinstance(n, str)][:2]
+        household.heard = {
+            str(moment): bits
+            for moment, raw in _dict(data.get("heard")).items()
+            if (bits := _hex(raw)) is not None
+        }
+        household.favourites = [f for f in _list(data.get("favourites")) if isinstance(f, str)]
+        household.favourites = household.favourites[:MAX_FAVOURITES]
+        household.conversation = _conversation(data.get("conversation"))
+        household.phone_reminder = _bool(data.get("phone_reminder"), True)
+        household.next_speaker = _int(data.get("next_speaker"), 0) % 2
+        household.hints_heard = max(0, _int(data.get("hints_heard"), 0))
+        tz = data.get("time_zone")
+        household.time_zone = tz if isinstance(tz, str) and tz else None
+        household.time_zone_checked_at = _float(data.get("time_zone_checked_at"), 0.0)
+        household.updated_at = _float(data.get("updated_at"), 0.0)
+        return household
+
+
+def merge(stored: Mapping[str, Any], ours: Mapping[str, Any]) -> dict[str, Any]:
+    """Combine a record another device wrote meanwhile with ours, losing neither.
+
+    Heard starters and favourites are unions; the newer conversation wins; plain settings
+    come from whichever record changed last.
+    """
+    theirs_h, ours_h = Household.from_dict(stored), Household.from_dict(ours)
+    newer, older = (
+        (ours_h, theirs_h)
+        if ours_h.updated_at >= theirs_h.updated_at
+        else (
+            theirs_h,
+            ours_h,
+        )
+    )
+    result = Household(**{f.name: getattr(newer, f.name) for f in fields(Household)})
+    for moment in set(theirs_h.heard) | set(ours_h.heard):
+        result.heard[moment] = theirs_h.heard.get(moment, 0) | ours_h.heard.get(moment, 0)
+    favourites = list(older.favourites)
+    favourites += [f for f in newer.favourites if f not in favourites]
+    result.favourites = favourites[-MAX_FAVOURITES:]
+    conversations = [c for c in (theirs_h.conversation, ours_h.conversation) if c]
+    result.conversation = max(conversations, key=lambda c: c.updated_at, default=None)
+    merged = result.to_dict()
+    merged.update({k: v for k, v in ours.items() if k.startswith("_")})
+    return merged
+
+
+def _conversation(raw: Any) -> Conversation | None:
+    if not isinstance(raw, Mapping):
+        return None
+    default = Conversation()
+    conversation = Conversation(
+        starter_id=raw.get("starter_id") if isinstance(raw.get("starter_id"), str) else None,
+        moment=raw.get("moment") if isinstance(raw.get("moment"), str) else default.moment,
+        moment_named=_bool(raw.get("moment_named"), False),
+        depth=min(3, max(1, _int(raw.get("depth"), 1))),
+        at_depth=max(0, _int(raw.get("at_depth"), 0)),
+        count=max(0, _int(raw.get("count"), 0)),
+        first_speaker=_int(raw.get("first_speaker"), 0) % 2,
+        favourite_index=(
+            _int(raw.get("favourite_index"), 0) if raw.get("favourite_index") is not None else None
+        ),
+        updated_at=_float(raw.get("updated_at"), 0.0),
+    )
+    return conversation
+
+
+def _choice(value: Any, allowed: tuple[str, ...], default: str) -> str:
+    return value if value in allowed else default
+
+
+def _list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list) else []
+
+
+def _dict(value: Any) -> dict[Any, Any]:
+    return dict(value) if isinstance(value, Mapping) else {}
+
+
+def _bool(value: Any, default: bool) -> bool:
+    return value if isinstance(value, bool) else default
+
+
+def _int(value: Any, default: int) -> int:
+    if isinstance(value, bool):
+        return default
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        return default
+
+
+def _float(value: Any, default: float) -> float:
+    if isinstance(value, bool):
+        return default
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return default
+    return number if number == number and abs(number) != float("inf") else default
+
+
+def _hex(value: Any) -> int | None:
+    if not isinstance(value, str) or len(value) > 20_000:
+        return None
+    try:
+        return int(value, 16)
+    except ValueError:
+        return None

@@ -1,0 +1,85 @@
+"""Speech building: phrase variants from data, SSML that Alexa accepts, plain text for cards."""
+
+from __future__ import annotations
+
+import html
+import random
+import re
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from string import Formatter
+
+import yaml
+
+__all__ = ["Phrases", "escape", "load_phrases", "plain_text", "speak"]
+
+PHRASES_DIR = Path(__file__).resolve().parent.parent / "content" / "phrases"
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_TAG = re.compile(r"<[^>]*>")
+_SPACES = re.compile(r"\s+")
+_PAUSE = '<break time="300ms"/>'
+
+
+def escape(text: str) -> str:
+    """Text made safe inside SSML: &, < and > escaped, quotes left alone."""
+    return html.escape(text, quote=False)
+
+
+def speak(*sentences: str) -> str:
+    """Plain sentences joined with short pauses, escaped and wrapped in <speak>."""
+    parts = [escape(s.strip()) for s in sentences if s and s.strip()]
+    return "<speak>" + f" {_PAUSE} ".join(parts) + "</speak>"
+
+
+def plain_text(ssml: str) -> str:
+    """What a card, a log line or the chat console shows for some SSML."""
+    return html.unescape(_SPACES.sub(" ", _TAG.sub(" ", ssml))).strip()
+
+
+class Phrases:
+    """Every line the skill says, keyed, with variants picked at random.
+
+    Regional files hold only the keys they change; everything else comes from `en`.
+    """
+
+    def __init__(self, lines: Mapping[str, list[str]]) -> None:
+        self._lines = {key: list(variants) for key, variants in lines.items()}
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._lines
+
+    def keys(self) -> list[str]:
+        return sorted(self._lines)
+
+    def variants(self, key: str) -> list[str]:
+        return self._lines[key]
+
+    def line(self, key: str, rng: random.Random, **values: object) -> str:
+        return rng.choice(self._lines[key]).format(**values)
+
+    def fixed(self, key: str, **values: object) -> str:
+        """The first variant: for text that must not vary, such as a card title."""
+        return self._lines[key][0].format(**values)
+
+
+def placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in Formatter().parse(template) if name}
+
+
+@cache
+def load_phrases(locale: str = "en-US", directory: Path = PHRASES_DIR) -> Phrases:
+    """The phrases for a locale: `en` with the locale's own overrides on top."""
+    lines = _read(directory / "en.yaml")
+    regional = directory / f"{locale}.yaml"
+    if regional.exists():
+        lines.update(_read(regional))
+    return Phrases(lines)
+
+
+def _read(path: Path) -> dict[str, list[str]]:
+    with path.open(encoding="utf-8") as handle:
+        data = yaml.load(handle, Loader=_Loader) or {}
+    return {
+        str(k): [str(v) for v in (vs if isinstance(vs, list) else [vs])] for k, vs in data.items()
+    }

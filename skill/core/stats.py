@@ -1,0 +1,35 @@
+"""The library's coverage, cell by cell: what a couple and what friends can get."""
+
+from __future__ import annotations
+
+from skill.core.moments import Moment
+from skill.core.starters import AUDIENCES, DEPTHS, Library, eligible_audiences, load_library
+
+__all__ = ["cell_counts", "coverage_table"]
+
+
+def cell_counts(library: Library) -> dict[tuple[Moment, int, str], int]:
+    """Starters per (moment, depth, audience tag)."""
+    counts = {(m, d, a): 0 for m in Moment for d in DEPTHS for a in AUDIENCES}
+    for starter in library:
+        counts[starter.moment, starter.depth, starter.audience] += 1
+    return counts
+
+
+def coverage_table(library: Library | None = None) -> str:
+    library = library or load_library()
+    counts = cell_counts(library)
+    header = f"{'moment':<9} {'depth':>5} {'any':>5} {'partners':>9} {'friends':>8}"
+    header += f" {'couple gets':>12} {'friends get':>12}"
+    rows = [header, "-" * len(header)]
+    for moment in Moment:
+        for depth in DEPTHS:
+            tagged = {a: counts[moment, depth, a] for a in AUDIENCES}
+            couple = sum(tagged[a] for a in eligible_audiences("partners"))
+            friends = sum(tagged[a] for a in eligible_audiences("friends"))
+            rows.append(
+                f"{moment.value:<9} {depth:>5} {tagged['any']:>5} {tagged['partners']:>9} "
+                f"{tagged['friends']:>8} {couple:>12} {friends:>12}"
+            )
+    rows.append(f"total: {len(library)}")
+    return "\n".join(rows)
