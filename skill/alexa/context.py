@@ -1,0 +1,159 @@
+"""Reading a request and the household behind it, for the handlers."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_model import IntentRequest
+
+from skill.alexa.services import SkillServices
+from skill.core.household import Household
+from skill.core.speech import Phrases
+
+__all__ = [
+    "HouseholdSession",
+    "hashed_user",
+    "locale_of",
+    "slot_id",
+    "slot_value",
+]
+
+log = logging.getLogger(__name__)
+_STORE_FAILED = "store_failed"
+
+
+def locale_of(handler_input: HandlerInput) -> str:
+    request = handler_input.request_envelope.request
+    locale = getattr(request, "locale", None)
+    return locale if isinstance(locale, str) and locale else "en-US"
+
+
+def hashed_user(handler_input: HandlerInput) -> str:
+    """A short, stable stand-in for the user id, fit for logs."""
+    system = handler_input.request_envelope.context
+    user = getattr(getattr(system, "system", None), "user", None)
+    user_id = getattr(user, "user_id", None) or ""
+    return hashlib.sha256(user_id.encode("utf-8")).hexdigest()[:12]
+
+
+def _slot(handler_input: HandlerInput, name: str) -> Any:
+    request = handler_input.request_envelope.request
+    if not isinstance(request, IntentRequest) or request.intent is None:
+        return None
+    return (request.intent.slots or {}).get(name)
+
+
+def slot_value(handler_input: HandlerInput, name: str) -> str | None:
+    """The words as spoken, or None."""
+    slot = _slot(handler_input, name)
+    value = getattr(slot, "value", None)
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def slot_id(handler_input: HandlerInput, name: str) -> str | None:
+    """The canonical id Alexa resolved the slot to, or None when it matched nothing."""
+    slot = _slot(handler_input, name)
+    resolutions = getattr(getattr(slot, "resolutions", None), "resolutions_per_authority", None)
+    for authority in resolutions or ():
+        code = getattr(getattr(getattr(authority, "status", None), "code", None), "value", "")
+        if code == "ER_SUCCESS_MATCH" and authority.values:
+            value = authority.values[0].value
+            return value.id or value.name
+    return None
+
+
+class HouseholdSession:
+    """The household for one request: read once, lazily, and written at most once.
+
+    When the store cannot be reached, the skill still answers from a fresh household and
+    does not try to write, so a failing database never becomes an error answer.
+    """
+
+    def __init__(self, handler_input: HandlerInput, services: SkillServices) -> None:
+        self.handler_input = handler_input
+        self.services = services
+        self.now = services.clock()
+        self.locale = locale_of(handler_input)
+        self._household: Household | None = None
+        self._as_read: dict[str, Any] = {}
+
+    @property
+    def phrases(self) -> Phrases:
+        return self.services.phrases_for(self.locale)
+
+    @property
+    def rng(self) -> random.Random:
+        return self.services.rng
+
+    @property
+    def household(self) -> Household:
+        if self._household is None:
+            manager = self.handler_input.attributes_manager
+            try:
+                self._household = Household.from_dict(manager.persistent_attributes)
+                self._as_read = self._household.to_dict()
+            except Exception:
+                log.warning("household store unavailable on read", exc_info=True)
+                self.handler_input.attributes_manager.request_attributes[_STORE_FAILED] = True
+                self._household = Household()
+        return self._household
+
+    def save(self) -> None:
+        """Write the household back, only if this request changed it."""
+        manager = self.handler_input.attributes_manager
+        if self._household is None or manager.request_attributes.get(_STORE_FAILED):
+            return
+        data = self._household.to_dict()
+        if data == self._as_read:
+            return
+        version = manager.persistent_attributes.get("_version")
+        if version is not None:
+            data["_version"] = version
+        try:
+            manager.persistent_attributes = data
+            manager.save_persistent_attributes()
+        except Exception:
+            log.warning("household store unavailable on write", exc_info=True)
+
+    def local_now(self) -> datetime:
+        """Now on the household's clock: device time zone, cached for a week."""
+        return datetime.fromtimestamp(self.now, self._zone())
+
+    def _zone(self) -> ZoneInfo:
+        household = self.household
+        name = self.services.time_zone_override
+        if name is None:
+            if not household.time_zone_fresh(self.now):
+                looked_up = self._look_up_time_zone()
+                if looked_up:
+                    household.time_zone = looked_up
+                    household.time_zone_checked_at = self.now
+                else:
+                    # Try again in a day rather than on every request while the API is down.
+                    household.time_zone_checked_at = self.now - 6 * 24 * 3600
+            name = household.time_zone or self.services.fallback_time_zone(self.locale)
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo(self.services.fallback_time_zone(self.locale))
+
+    def _look_up_time_zone(self) -> str | None:
+        factory = self.handler_input.service_client_factory
+        device = getattr(
+            getattr(self.handler_input.request_envelope.context, "system", None), "device", None
+        )
+        device_id = getattr(device, "device_id", None)
+        if factory is None or not device_id:
+            return None
+        try:
+            zone = factory.get_ups_service().get_system_time_zone(device_id)
+        except Exception as error:
+            log.info("settings API time zone lookup failed: %s", type(error).__name__)
+            return None
+        return zone if isinstance(zone, str) and zone else None

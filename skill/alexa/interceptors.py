@@ -1,0 +1,74 @@
+"""Logging around every request: what was asked and how long it took. Never who, never words."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from ask_sdk_core.dispatch_components import (
+    AbstractExceptionHandler,
+    AbstractRequestInterceptor,
+    AbstractResponseInterceptor,
+)
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_model import IntentRequest, Response
+
+from skill.alexa.context import hashed_user, locale_of
+from skill.alexa.reply import reply
+from skill.alexa.services import SkillServices
+
+__all__ = ["ApologyExceptionHandler", "RequestLogger", "ResponseLogger"]
+
+log = logging.getLogger("skill.requests")
+_STARTED = "started_at"
+
+
+def describe(handler_input: HandlerInput) -> str:
+    request = handler_input.request_envelope.request
+    if isinstance(request, IntentRequest) and request.intent is not None:
+        return f"IntentRequest:{request.intent.name}"
+    return getattr(request, "object_type", None) or type(request).__name__
+
+
+class RequestLogger(AbstractRequestInterceptor):
+    def process(self, handler_input: HandlerInput) -> None:
+        handler_input.attributes_manager.request_attributes[_STARTED] = time.perf_counter()
+
+
+class ResponseLogger(AbstractResponseInterceptor):
+    def process(self, handler_input: HandlerInput, response: Response | None) -> None:
+        started = handler_input.attributes_manager.request_attributes.get(_STARTED)
+        elapsed = (time.perf_counter() - started) * 1000 if started else 0.0
+        if log.isEnabledFor(logging.INFO):
+            log.info(
+                "%s user=%s locale=%s %.1fms",
+                describe(handler_input),
+                hashed_user(handler_input),
+                locale_of(handler_input),
+                elapsed,
+            )
+
+
+class ApologyExceptionHandler(AbstractExceptionHandler):
+    """Whatever broke, the person hears an apology and a way on, never an error answer.
+
+    Its own reply comes from data, with a fixed English line if even that fails.
+    """
+
+    def __init__(self, services: SkillServices) -> None:
+        self.services = services
+
+    def can_handle(self, handler_input: HandlerInput, exception: Exception) -> bool:
+        return True
+
+    def handle(self, handler_input: HandlerInput, exception: Exception) -> Response:
+        log.error("handler failed for %s", describe(handler_input), exc_info=exception)
+        try:
+            phrases = self.services.phrases_for(locale_of(handler_input))
+            sorry = phrases.line("error", self.services.rng)
+            again = phrases.line("error_reprompt", self.services.rng)
+        except Exception:
+            sorry = "Sorry, something went wrong on my side. Please ask again in a moment."
+            again = "You can ask for a question, or say stop."
+        handler_input.response_builder.directives = []
+        return reply(handler_input, [sorry], reprompt=again)
