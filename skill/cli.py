@@ -1,0 +1,169 @@
+"""The `heart-to-heart` command: serve, chat, starters, models."""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import logging
+import os
+import sys
+from collections.abc import Iterator, Sequence
+
+__all__ = ["main"]
+
+LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
+
+
+def is_loopback(host: str) -> bool:
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def local_time_zone() -> str | None:
+    """This machine's IANA zone name, for the chat console (a typed session has no device)."""
+    name = os.environ.get("TZ", "").lstrip(":")
+    if name and "/" in name:
+        return name
+    try:
+        target = os.path.realpath("/etc/localtime")
+    except OSError:
+        return None
+    marker = "zoneinfo/"
+    return target.split(marker, 1)[1] if marker in target else None
+
+
+def open_household_store(url: str | None):
+    from skill.core.household import merge
+    from skill.storage import open_store
+
+    store = open_store(url, merge=merge)
+    ensure = getattr(store, "ensure_table", None)
+    if ensure is not None:
+        ensure()
+    return store
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from skill.server import serve
+
+    if args.dev and not is_loopback(args.host):
+        print(
+            f"error: --dev turns request verification off, so it only serves loopback; "
+            f"refusing host {args.host!r}",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        store = open_household_store(args.store)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if args.dev:
+        banner = "!" * 72
+        print(
+            f"{banner}\n  DEV MODE: Alexa request signature and timestamp verification are OFF.\n"
+            f"  Serving only on {args.host}:{args.port}. Never expose this to a network.\n"
+            f"{banner}",
+            file=sys.stderr,
+            flush=True,
+        )
+    print(f"Heart to Heart on http://{args.host}:{args.port}/  (store: {store!r})", flush=True)
+    serve(args.store, host=args.host, port=args.port, verify=not args.dev, workers=args.workers)
+    return 0
+
+
+def _stdin_lines(interactive: bool) -> Iterator[str]:
+    if not interactive:
+        yield from sys.stdin
+        return
+    while True:
+        try:
+            yield input("You: ")
+        except EOFError:
+            return
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from skill.alexa import SkillServices, build_skill
+    from skill.chat import ChatSession
+
+    try:
+        store = open_household_store(args.store)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    services = SkillServices(time_zone_override=args.time_zone or local_time_zone())
+    skill = build_skill(store, services)
+    interactive = sys.stdin.isatty()
+    if interactive:
+        print('Type what you would say, e.g. "open heart to heart". "quit" leaves.')
+    chat = ChatSession(skill, user_id=args.user, locale=args.locale)
+    try:
+        chat.run(_stdin_lines(interactive), sys.stdout)
+    except KeyboardInterrupt:
+        print()
+    return 0
+
+
+def cmd_starters(args: argparse.Namespace) -> int:
+    from skill.core.stats import coverage_table
+
+    print(coverage_table())
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from skill import models
+
+    return models.main(args.models_args)
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(
+        prog="heart-to-heart",
+        description="Conversation starters and an evening check-in for two, on Alexa.",
+    )
+    commands = root.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the skill as a web service")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=5000)
+    serve.add_argument("--store", help="store URL (default: HEART_TO_HEART_STORE or a local file)")
+    serve.add_argument("--dev", action="store_true", help="no request verification; loopback only")
+    serve.add_argument(
+        "--workers", type=int, default=None, help="server processes (default: cores)"
+    )
+    serve.set_defaults(run=cmd_serve)
+
+    chat = commands.add_parser("chat", help="talk to the skill by typing")
+    chat.add_argument("--store", help="store URL (default: HEART_TO_HEART_STORE or a local file)")
+    chat.add_argument("--user", default="amzn1.ask.account.chat-user", help="the household's id")
+    chat.add_argument("--locale", default="en-US")
+    chat.add_argument("--time-zone", help="IANA zone of the pretend device (default: this machine)")
+    chat.set_defaults(run=cmd_chat)
+
+    starters = commands.add_parser("starters", help="the starter library")
+    starters.add_argument("action", choices=["stats"])
+    starters.set_defaults(run=cmd_starters)
+
+    models = commands.add_parser("models", help="build or check the voice models")
+    models.add_argument("models_args", nargs=argparse.REMAINDER)
+    models.set_defaults(run=cmd_models)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(
+        level=os.environ.get("LOG_LEVEL", "WARNING"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
