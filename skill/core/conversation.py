@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from skill.core.household import MAX_FAVOURITES, Conversation, Household
 from skill.core.moments import Moment
-from skill.core.starters import DEPTHS, Library, Starter, pick
+from skill.core.starters import DEPTHS, Library, Pool, Starter, pick
 
 __all__ = [
     "FavouriteResult",
@@ -107,7 +107,7 @@ def _new_starter(
         conversation.at_depth = 0
     conversation.depth = new_depth
 
-    pool = library.pool(Moment(conversation.moment), new_depth, household.audience)
+    pool = _fresh_pool(household, library, Moment(conversation.moment), new_depth)
     key = pool.moment.value
     starter, household.heard[key] = pick(pool, household.heard.get(key, 0), rng)
 
@@ -134,6 +134,16 @@ def _new_starter(
         ),
         favourites_finished=finished,
     )
+
+
+def _fresh_pool(household: Household, library: Library, moment: Moment, depth: int) -> Pool:
+    """The cell to pick from: once a moment's cell is spent, general starters of the same
+    depth come before any repeat; only when both are spent does the cell start over."""
+    pool = library.pool(moment, depth, household.audience)
+    if pool.unheard(household.heard.get(pool.moment.value, 0)) or pool.moment is Moment.ANYTIME:
+        return pool
+    spare = library.pool(Moment.ANYTIME, depth, household.audience)
+    return spare if spare.unheard(household.heard.get(spare.moment.value, 0)) else pool
 
 
 def repeat_starter(household: Household, library: Library, *, now: float) -> StarterTurn | None:

@@ -1,0 +1,193 @@
+"""The starter conversation end to end through the skill object and the SQLite store."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from skill.alexa import SkillServices
+from skill.core.household import CONVERSATION_TTL
+from skill.core.starters import load_library
+from tests.conftest import NEW_YORK, custom_slot, ends_session, plain_slot, speech
+
+LIBRARY = load_library()
+
+
+def starter_in(response) -> str:
+    """The starter text a reply carried (its card shows exactly the starter)."""
+    card = response["response"].get("card") or {}
+    return card.get("content", "")
+
+
+def test_launch_greets_by_local_time_and_offers_a_starter(device, clock):
+    out = device.launch()
+    assert speech(out).startswith(("Good evening", "Evening", "Good evening."))
+    assert "starter" in speech(out) or "talk about" in speech(out)
+    assert not ends_session(out) and out["response"]["reprompt"]
+
+
+def test_yes_after_launch_gives_a_dinner_starter_and_closes_the_mic(device):
+    device.launch()
+    out = device.intent("AMAZON.YesIntent")
+    starter = starter_in(out)
+    assert LIBRARY.by_id[_id(starter)].moment.value == "dinner"
+    assert starter in speech(out)
+    assert ends_session(out), "they talk to each other, not to the speaker"
+    assert "ask Heart to Heart" in speech(out)
+
+
+def test_fifty_next_in_a_row_are_all_different(device, clock):
+    texts = []
+    for _ in range(50):
+        clock.advance(60)
+        texts.append(starter_in(device.intent("AMAZON.NextIntent", new_session_=True)))
+    assert len(set(texts)) == 50 and all(texts)
+
+
+def test_named_moment_and_depth_are_honoured(device):
+    out = device.intent(
+        "StarterIntent",
+        {**custom_slot("moment", "brunch", "brunch"), **custom_slot("depth", "deep", "2")},
+    )
+    starter = LIBRARY.by_id[_id(starter_in(out))]
+    assert (starter.moment.value, starter.depth) == ("brunch", 2)
+
+
+def test_deeper_then_lighter_as_one_shots_in_new_sessions(device, clock):
+    device.intent("StarterIntent")
+    clock.advance(300)
+    deeper = device.intent("DeeperIntent", new_session_=True)
+    assert LIBRARY.by_id[_id(starter_in(deeper))].depth == 2
+    clock.advance(300)
+    lighter = device.intent("LighterIntent", new_session_=True)
+    assert LIBRARY.by_id[_id(starter_in(lighter))].depth == 1
+
+
+def test_repeat_in_a_new_session_says_the_same_starter(device, clock):
+    first = starter_in(device.intent("StarterIntent"))
+    clock.advance(600)
+    again = device.intent("AMAZON.RepeatIntent", new_session_=True)
+    assert first in speech(again)
+
+
+def test_a_favourite_is_saved_and_played_back(device, clock):
+    first = starter_in(device.intent("StarterIntent"))
+    assert "favorites" in speech(device.intent("SaveFavoriteIntent", new_session_=True))
+    clock.advance(60)
+    device.intent("AMAZON.NextIntent", new_session_=True)
+    clock.advance(60)
+    played = device.intent("PlayFavoritesIntent", new_session_=True)
+    assert starter_in(played) == first
+
+
+def test_names_are_used_and_alternate(device, clock):
+    out = device.intent(
+        "SetNamesIntent", {**plain_slot("firstName", "sam"), **plain_slot("secondName", "alex")}
+    )
+    assert "Sam and Alex" in speech(out) and not ends_session(out)
+    firsts = []
+    for _ in range(4):
+        clock.advance(60)
+        said = speech(device.intent("AMAZON.NextIntent", new_session_=True))
+        firsts.append("Sam" if said.find("Sam") < said.find("Alex") or "Alex" not in said else "Alex")
+    assert firsts in (["Sam", "Alex", "Sam", "Alex"], ["Alex", "Sam", "Alex", "Sam"])
+
+
+def test_friends_never_get_partner_starters(device, clock):
+    device.intent("SetAudienceIntent", custom_slot("audience", "friends", "friends"))
+    for _ in range(40):
+        clock.advance(60)
+        starter = LIBRARY.by_id[_id(starter_in(device.intent("AMAZON.NextIntent", new_session_=True)))]
+        assert starter.audience in {"friends", "any"}
+
+
+def test_the_phone_reminder_can_be_turned_off(device, clock):
+    device.intent("PhoneReminderOffIntent")
+    clock.advance(CONVERSATION_TTL + 60)
+    out = device.intent("StarterIntent", new_session_=True)
+    assert "phone" not in speech(out).lower()
+
+
+def test_a_conversation_expires_after_six_quiet_hours(device, clock):
+    device.intent("StarterIntent", custom_slot("depth", "very deep", "3"))
+    clock.advance(CONVERSATION_TTL + 60)
+    out = device.intent("AMAZON.RepeatIntent", new_session_=True)
+    assert "no question in progress" in speech(out)
+
+
+@pytest.mark.parametrize(
+    ("intent", "ends"),
+    [
+        ("AMAZON.HelpIntent", False),
+        ("AMAZON.FallbackIntent", False),
+        ("AMAZON.StopIntent", True),
+        ("AMAZON.CancelIntent", True),
+        ("AMAZON.NavigateHomeIntent", True),
+        ("GoodnightIntent", True),
+        ("NoSuchIntent", False),
+    ],
+)
+def test_built_in_intents_answer_and_open_sessions_prompt(device, intent, ends):
+    device.launch()
+    out = device.intent(intent)
+    assert speech(out)
+    assert ends_session(out) is ends
+    if not ends:
+        assert out["response"]["reprompt"]["outputSpeech"]["ssml"]
+
+
+def test_the_launch_greeting_follows_the_device_time_zone(sqlite_store, clock, make_device):
+    clock.set(datetime(2026, 11, 28, 10, 30, tzinfo=NEW_YORK))  # Saturday brunch in New York
+    services = SkillServices(clock=clock, time_zone_override="Asia/Kolkata")  # 21:00 there
+    out = make_device(services).intent("StarterIntent")
+    assert LIBRARY.by_id[_id(starter_in(out))].moment.value == "bedtime"
+
+
+def test_a_failing_store_still_gets_a_starter(services):
+    from skill.alexa import build_skill
+    from tests.conftest import Device
+
+    class BrokenStore:
+        def get_attributes(self, request_envelope):
+            raise ConnectionError("database down")
+
+        save_attributes = delete_attributes = get_attributes
+
+    out = Device(build_skill(BrokenStore(), services)).intent("StarterIntent")
+    assert starter_in(out) and "wrong" not in speech(out)
+
+
+def test_a_broken_handler_apologises_and_keeps_listening(device, monkeypatch):
+    from skill.core import conversation
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(conversation, "next_starter", explode)
+    out = device.intent("StarterIntent")
+    assert "Sorry" in speech(out) and not ends_session(out)
+
+
+def test_session_ended_and_skill_events_get_an_empty_answer(device):
+    from skill.envelopes import envelope
+
+    out = device.send(
+        {"type": "SessionEndedRequest", "requestId": "r", "timestamp": "2026-11-25T23:00:00Z",
+         "locale": "en-US", "reason": "USER_INITIATED"}  # fmt: skip
+    )
+    assert speech(out) == ""
+    assert envelope  # the event shape below has no session at all
+    event = device.skill.serializer.serialize(device.skill.invoke(
+        device.skill.serializer.deserialize(
+            __import__("json").dumps(envelope(
+                {"type": "AlexaSkillEvent.SkillEnabled", "requestId": "r",
+                 "timestamp": "2026-11-25T23:00:00Z"}, session=None)),
+            __import__("ask_sdk_model").RequestEnvelope), None))  # fmt: skip
+    assert speech(event) == ""
+
+
+def _id(text: str) -> str:
+    matches = [s.id for s in LIBRARY if s.text == text]
+    assert matches, f"not a starter: {text!r}"
+    return matches[0]
