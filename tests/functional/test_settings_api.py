@@ -30,7 +30,7 @@ class FakeAlexaApi:
         api = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            def do_GET(self) -> None:
                 api.calls.append((self.path, self.headers.get("Authorization", "")))
                 time.sleep(api.delay)
                 body = json.dumps(api.zone if api.status == 200 else {"message": "no"}).encode()

@@ -90,7 +90,9 @@ def test_names_are_used_and_alternate(device, clock):
     for _ in range(4):
         clock.advance(60)
         said = speech(device.intent("AMAZON.NextIntent", new_session_=True))
-        firsts.append("Sam" if said.find("Sam") < said.find("Alex") or "Alex" not in said else "Alex")
+        firsts.append(
+            "Sam" if said.find("Sam") < said.find("Alex") or "Alex" not in said else "Alex"
+        )
     assert firsts in (["Sam", "Alex", "Sam", "Alex"], ["Alex", "Sam", "Alex", "Sam"])
 
 
@@ -98,7 +100,9 @@ def test_friends_never_get_partner_starters(device, clock):
     device.intent("SetAudienceIntent", custom_slot("audience", "friends", "friends"))
     for _ in range(40):
         clock.advance(60)
-        starter = LIBRARY.by_id[_id(starter_in(device.intent("AMAZON.NextIntent", new_session_=True)))]
+        starter = LIBRARY.by_id[
+            _id(starter_in(device.intent("AMAZON.NextIntent", new_session_=True)))
+        ]
         assert starter.audience in {"friends", "any"}
 
 
@@ -173,8 +177,13 @@ def test_session_ended_and_skill_events_get_an_empty_answer(device):
     from skill.envelopes import envelope
 
     out = device.send(
-        {"type": "SessionEndedRequest", "requestId": "r", "timestamp": "2026-11-25T23:00:00Z",
-         "locale": "en-US", "reason": "USER_INITIATED"}  # fmt: skip
+        {
+            "type": "SessionEndedRequest",
+            "requestId": "r",
+            "timestamp": "2026-11-25T23:00:00Z",
+            "locale": "en-US",
+            "reason": "USER_INITIATED",
+        }  # fmt: skip
     )
     assert speech(out) == ""
     assert envelope  # the event shape below has no session at all

@@ -147,4 +147,4 @@ def test_a_spent_moment_borrows_general_starters_before_repeating():
     turns = [ask(household, now=1000.0 + i) for i in range(len(pool.starters) + 3)]
     ids = [t.starter.id for t in turns]
     assert len(set(ids)) == len(ids)
-    assert {t.starter.moment for t in turns[len(pool.starters):]} == {Moment.ANYTIME}
+    assert {t.starter.moment for t in turns[len(pool.starters) :]} == {Moment.ANYTIME}
