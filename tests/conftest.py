@@ -76,6 +76,14 @@ class Device:
             self.session["attributes"] = result.get("sessionAttributes") or {}
         return result
 
+    def event(self, request: dict[str, Any]) -> dict[str, Any]:
+        """A skill event: no session at all, as Alexa sends them."""
+        body = envelope(request, user_id=self.user_id, session=None)
+        serializer = self.skill.serializer
+        return serializer.serialize(
+            self.skill.invoke(serializer.deserialize(json.dumps(body), RequestEnvelope), None)
+        )
+
     def launch(self, **extra: Any) -> dict[str, Any]:
         return self.send(launch_request(), new_session_=True, **extra)
 

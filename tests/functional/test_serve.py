@@ -41,7 +41,7 @@ def running_server(store: str, *extra: str):
             "--workers",
             "1",
             *extra,
-        ],  # fmt: skip
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -111,7 +111,7 @@ def test_dev_mode_refuses_a_non_loopback_host(tmp_path: Path):
             "0.0.0.0",
             "--store",
             f"sqlite:///{tmp_path / 'h.db'}",
-        ],  # fmt: skip
+        ],
         capture_output=True,
         text=True,
         timeout=30,

@@ -40,8 +40,10 @@ def test_a_named_moment_wins_and_sticks_for_the_conversation():
 
 def test_deeper_and_lighter_move_one_step_within_bounds():
     household = Household()
-    depths = [ask(household, now=1000.0 + i, shift=s).starter.depth for i, s in
-              enumerate([0, +1, +1, +1, -1, -1, -1])]  # fmt: skip
+    depths = [
+        ask(household, now=1000.0 + i, shift=s).starter.depth
+        for i, s in enumerate([0, +1, +1, +1, -1, -1, -1])
+    ]
     assert depths == [1, 2, 3, 3, 2, 1, 1]
 
 
