@@ -15,7 +15,7 @@ from ask_sdk_model import RequestEnvelope
 
 from skill.core.speech import plain_text
 from skill.envelopes import envelope, intent_request, launch_request, new_session
-from skill.nlu import Resolver, parse_invocation, slot_payload
+from skill.nlu import Resolver, slot_payload
 
 __all__ = ["QUIT_WORDS", "ChatSession"]
 
@@ -35,7 +35,7 @@ class ChatSession:
 
     def say(self, text: str) -> str | None:
         """The skill's speech for one typed line (without SSML), or None if it said nothing."""
-        invocation = parse_invocation(text, self.resolver.invocation_name)
+        invocation = self.resolver.parse_invocation(text)
         if invocation.kind == "launch":
             self.session = None
             request = launch_request(self.locale)

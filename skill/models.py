@@ -1,0 +1,437 @@
+"""The voice model: one YAML source, five generated ASK interaction models, and their checks.
+
+Alexa wants every sample utterance spelled out, per locale. Writing them by hand drifts (the
+alexa-samples repos carry near-identical `en-*.json` with no generator), so the samples are
+written once as templates in `interaction_models/source/en.yaml` and expanded here:
+
+    >>> expand("(give|get) us [a] <starter>", {"starter": "(question|topic)"})[:3]
+    ['give us a question', 'give us a topic', 'give us question']
+
+Run `uv run heart-to-heart models build` after editing the source; a test fails while the
+committed JSON differs from a fresh build.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+__all__ = [
+    "LAUNCH_WORDS",
+    "LOCALES",
+    "MODELS_DIR",
+    "REQUIRED_INTENTS",
+    "SOURCE_PATH",
+    "build_all",
+    "build_model",
+    "check_model",
+    "expand",
+    "load_source",
+    "main",
+    "render",
+]
+
+LOCALES = ("en-US", "en-GB", "en-CA", "en-AU", "en-IN")
+MODELS_DIR = Path(__file__).resolve().parent.parent / "interaction_models"
+SOURCE_PATH = MODELS_DIR / "source" / "en.yaml"
+
+#: Intents certification expects in every custom skill.
+REQUIRED_INTENTS = (
+    "AMAZON.CancelIntent",
+    "AMAZON.FallbackIntent",
+    "AMAZON.HelpIntent",
+    "AMAZON.NavigateHomeIntent",
+    "AMAZON.StopIntent",
+)
+_LAUNCH_PHRASES = {"launch", "ask", "tell", "load", "begin", "enable", "open", "start", "play"}
+_WAKE_WORDS = {"alexa", "amazon", "echo", "computer", "ziggy"}
+#: Words an invocation name may not contain: launch phrases, wake words, "skill", "app".
+LAUNCH_WORDS = frozenset({*_LAUNCH_PHRASES, *_WAKE_WORDS, "skill", "app"})
+#: A two-word invocation name may not spend a word on these.
+_SHORT_NAME_FILLERS = frozenset({"the", "a", "an", "for", "to", "of"})
+MAX_SAMPLE_CHARS = 200
+#: A template that expands further than this is a mistake, not a voice model.
+MAX_EXPANSIONS = 2000
+
+_BUILD_HINT = "run `uv run heart-to-heart models build` (or `uv run python -m skill.models build`)"
+_PLAIN_TEXT = re.compile(r"[^()\[\]|<>]+")
+_SLOT = re.compile(r"\{([^{}]*)\}")
+_SLOT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+# A spoken word: letters with apostrophes, or an abbreviation spelled with periods ("t.v.").
+_WORD = re.compile(r"[a-z]+(?:'[a-z]*)*|'[a-z]+|(?:[a-z]\.)+")
+_LOCALE_KEYS = frozenset({"rules", "synonyms", "samples"})
+
+
+# ----------------------------------------------------------------------------- expansion
+
+
+def expand(template: str, rules: Mapping[str, str]) -> list[str]:
+    """Every sentence a template stands for, whitespace folded, duplicates dropped, in order.
+
+    `(a|b)` picks one alternative, `[a]` or `[a|b]` is optional, `<name>` inserts the
+    expansion of `rules[name]`, and `{slot}` passes through untouched.
+    """
+    raw = _expand_raw(template, rules, ())
+    folded = (" ".join(sentence.split()) for sentence in raw)
+    return list(dict.fromkeys(sentence for sentence in folded if sentence))
+
+
+def _expand_raw(template: str, rules: Mapping[str, str], active: tuple[str, ...]) -> list[str]:
+    options, _ = _alternatives(template, 0, None, rules, active)
+    return options
+
+
+def _alternatives(
+    text: str, pos: int, closer: str | None, rules: Mapping[str, str], active: tuple[str, ...]
+) -> tuple[list[str], int]:
+    """Parse from `pos` up to `closer` (or the end); return the expansions and the next pos."""
+    options: list[str] = []
+    current = [""]
+    while pos < len(text):
+        char = text[pos]
+        if char == closer:
+            return [*options, *current], pos + 1
+        if char == "|":
+            if closer is None:
+                raise ValueError(f"'|' outside (...) or [...] in {text!r}: wrap the choices")
+            options.extend(current)
+            current, pos = [""], pos + 1
+        elif char in "([":
+            inner, pos = _alternatives(text, pos + 1, ")" if char == "(" else "]", rules, active)
+            current = _product(current, [*inner, ""] if char == "[" else inner, text)
+        elif char == "<":
+            end = text.find(">", pos)
+            if end < 0:
+                raise ValueError(f"unclosed '<' in {text!r}")
+            current = _product(current, _rule(text[pos + 1 : end], rules, active), text)
+            pos = end + 1
+        elif char in ")]>":
+            raise ValueError(f"unbalanced {char!r} at position {pos} in {text!r}")
+        else:
+            plain = _PLAIN_TEXT.match(text, pos)
+            assert plain is not None  # every other character is plain text
+            current = [prefix + plain.group() for prefix in current]
+            pos = plain.end()
+    if closer is not None:
+        raise ValueError(f"missing {closer!r} in {text!r}")
+    return [*options, *current], pos
+
+
+def _rule(name: str, rules: Mapping[str, str], active: tuple[str, ...]) -> list[str]:
+    if name not in rules:
+        raise ValueError(f"unknown rule <{name}>: define it under `rules:` in the source")
+    if name in active:
+        raise ValueError(f"rule <{name}> refers to itself: {' -> '.join((*active, name))}")
+    return _expand_raw(rules[name], rules, (*active, name))
+
+
+def _product(prefixes: list[str], suffixes: list[str], text: str) -> list[str]:
+    if len(prefixes) * len(suffixes) > MAX_EXPANSIONS:
+        raise ValueError(f"{text!r} expands to over {MAX_EXPANSIONS} sentences: split it up")
+    return [prefix + suffix for prefix in prefixes for suffix in suffixes]
+
+
+# ----------------------------------------------------------------------------- building
+
+
+def load_source(path: Path | str | None = None) -> dict[str, Any]:
+    """Read the model source (default: `interaction_models/source/en.yaml`) and sanity-check
+    its shape, so a typo fails here with a pointer rather than deep inside a build."""
+    source_path = Path(path) if path is not None else SOURCE_PATH
+    source = yaml.safe_load(source_path.read_text(encoding="utf-8"))
+    if not isinstance(source, dict):
+        raise ValueError(f"{source_path}: expected a mapping at the top level")
+    if not isinstance(source.get("invocation"), str):
+        raise ValueError(f"{source_path}: `invocation:` must be a string")
+    for key in ("intents", "rules", "types", "locales", "builtin_phrases"):
+        if not isinstance(source.get(key) or {}, dict):
+            raise ValueError(f"{source_path}: `{key}:` must be a mapping")
+    if not source.get("intents"):
+        raise ValueError(f"{source_path}: `intents:` is empty")
+    for where, text in _strings(source):
+        if not isinstance(text, str):
+            raise ValueError(f"{source_path}: {where} holds {text!r}, not text: quote it")
+    for locale, overrides in (source.get("locales") or {}).items():
+        if locale not in LOCALES:
+            raise ValueError(f"{source_path}: unknown locale {locale!r} (known: {LOCALES})")
+        unknown = set(overrides or {}) - _LOCALE_KEYS
+        if unknown:
+            raise ValueError(f"{source_path}: {locale} has unknown keys {sorted(unknown)}")
+    return source
+
+
+def _strings(source: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """Every place the source expects text, so YAML's `yes`/`no`/`off` booleans get caught."""
+    found: list[tuple[str, Any]] = [
+        ("rules." + k, v) for k, v in (source.get("rules") or {}).items()
+    ]
+    for intent, spec in source["intents"].items():
+        found += [(f"intents.{intent}", text) for text in (spec or {}).get("samples") or []]
+    for kind, values in (source.get("types") or {}).items():
+        found += [(f"types.{kind}.{i}", w) for i, words in values.items() for w in words or []]
+    for intent, phrases in (source.get("builtin_phrases") or {}).items():
+        found += [(f"builtin_phrases.{intent}", text) for text in phrases or []]
+    found += [("skip_words", text) for text in source.get("skip_words") or []]
+    return found
+
+
+def build_model(source: Mapping[str, Any], locale: str) -> dict[str, Any]:
+    """The ASK interaction model for one locale: the shared source plus that locale's overrides."""
+    overrides = (source.get("locales") or {}).get(locale) or {}
+    rules = {**(source.get("rules") or {}), **(overrides.get("rules") or {})}
+    extra_samples = overrides.get("samples") or {}
+    intents = []
+    for name, spec in source["intents"].items():
+        spec = spec or {}
+        templates = [*(spec.get("samples") or []), *(extra_samples.get(name) or [])]
+        samples = [sample for template in templates for sample in expand(template, rules)]
+        intent: dict[str, Any] = {"name": name, "samples": list(dict.fromkeys(samples))}
+        slots = spec.get("slots") or {}
+        if slots:
+            intent["slots"] = [{"name": slot, "type": kind} for slot, kind in slots.items()]
+        intents.append(intent)
+    extra_synonyms = overrides.get("synonyms") or {}
+    types = [
+        _slot_type(name, values, extra_synonyms.get(name) or {})
+        for name, values in (source.get("types") or {}).items()
+    ]
+    return {
+        "interactionModel": {
+            "languageModel": {
+                "invocationName": source["invocation"],
+                "intents": intents,
+                "types": types,
+                "modelConfiguration": {"fallbackIntentSensitivity": {"level": "MEDIUM"}},
+            }
+        }
+    }
+
+
+def _slot_type(
+    name: str, values: Mapping[Any, list[str]], extra: Mapping[Any, list[str]]
+) -> dict[str, Any]:
+    """`id: [canonical, synonyms...]` in the source becomes an ASK slot type."""
+    unknown = {str(value_id) for value_id in extra} - {str(value_id) for value_id in values}
+    if unknown:
+        raise ValueError(f"locale synonyms for unknown {name} ids: {sorted(unknown)}")
+    extra_by_id = {str(value_id): words for value_id, words in extra.items()}
+    entries = []
+    for value_id, words in values.items():
+        if not words:
+            raise ValueError(f"{name}.{value_id}: list the canonical value first")
+        canonical, *synonyms = (str(word) for word in words)
+        synonyms += extra_by_id.get(str(value_id), [])
+        entry: dict[str, Any] = {"id": str(value_id), "name": {"value": canonical}}
+        if synonyms:
+            entry["name"]["synonyms"] = list(dict.fromkeys(synonyms))
+        entries.append(entry)
+    return {"name": name, "values": entries}
+
+
+def render(model: Mapping[str, Any]) -> str:
+    """The committed form of a model: sorted keys, two-space indent, trailing newline."""
+    return json.dumps(model, indent=2, sort_keys=True) + "\n"
+
+
+def build_all(out_dir: Path, source: Mapping[str, Any] | None = None) -> list[Path]:
+    """Write `<locale>.json` for every locale into `out_dir`; return the paths written."""
+    source = source if source is not None else load_source()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for locale in LOCALES:
+        path = out_dir / f"{locale}.json"
+        path.write_text(render(build_model(source, locale)), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+# ----------------------------------------------------------------------------- checking
+
+
+def check_model(model: Mapping[str, Any]) -> list[str]:
+    """Problems Alexa's build (or certification) would reject, as sentences that say what to fix.
+
+    An empty list means the model is fine.
+    """
+    language = (model.get("interactionModel") or {}).get("languageModel")
+    if not isinstance(language, Mapping):
+        return ["interactionModel.languageModel is missing"]
+    types = language.get("types") or []
+    type_names = {kind.get("name") for kind in types}
+    problems = _check_invocation(str(language.get("invocationName", "")))
+    problems += _check_types(types)
+    owner: dict[str, str] = {}
+    used_types: set[str] = set()
+    for intent in language.get("intents") or []:
+        name = intent.get("name", "?")
+        slots = {slot.get("name"): slot.get("type", "") for slot in intent.get("slots") or []}
+        used_types.update(slots.values())
+        for slot, kind in slots.items():
+            if not kind.startswith("AMAZON.") and kind not in type_names:
+                problems.append(f"{name}: slot {{{slot}}} has undeclared type {kind!r}")
+        used_slots: set[str] = set()
+        for sample in intent.get("samples") or []:
+            problems += _check_sample(name, sample, slots)
+            used_slots.update(_SLOT.findall(sample))
+            key = " ".join(sample.split())
+            if owner.get(key) == name:
+                problems.append(f"{name}: duplicate sample {sample!r}")
+            elif key in owner:
+                problems.append(f"{name}: sample {sample!r} is also a sample of {owner[key]}")
+            else:
+                owner[key] = name
+        for slot in sorted(set(slots) - used_slots):
+            problems.append(f"{name}: slot {{{slot}}} is declared but no sample uses it")
+    for kind in sorted(type_names - used_types - {None}):
+        problems.append(f"slot type {kind} is declared but no intent uses it")
+    declared = {intent.get("name") for intent in language.get("intents") or []}
+    for required in REQUIRED_INTENTS:
+        if required not in declared:
+            problems.append(f"{required} is missing: certification requires it")
+    return problems
+
+
+def _check_invocation(name: str) -> list[str]:
+    problems = []
+    if name != name.lower():
+        problems.append(f"invocation name {name!r} must be lowercase")
+    words = name.lower().split()
+    if len(words) < 2:
+        problems.append(f"invocation name {name!r} needs two words or more")
+    if not all(_WORD.fullmatch(word) for word in words):
+        problems.append(f"invocation name {name!r} may hold only letters, spaces and apostrophes")
+    if len(words) == 2 and _SHORT_NAME_FILLERS.intersection(words):
+        problems.append(f"invocation name {name!r} has two words, so no article or preposition")
+    banned = sorted(LAUNCH_WORDS.intersection(words))
+    if banned:
+        problems.append(f"invocation name {name!r} contains launch or wake words {banned}")
+    return problems
+
+
+def _check_sample(intent: str, sample: str, slots: Mapping[str, str]) -> list[str]:
+    where = f"{intent}: sample {sample!r}"
+    problems = []
+    if not sample.strip():
+        return [f"{intent}: empty sample"]
+    if len(sample) > MAX_SAMPLE_CHARS:
+        problems.append(f"{where} is longer than {MAX_SAMPLE_CHARS} characters")
+    text = _SLOT.sub(" ", sample)
+    if text != text.lower():
+        problems.append(f"{where} must be lowercase")
+    if sample != " ".join(sample.split()):
+        problems.append(f"{where} has extra whitespace")
+    names = _SLOT.findall(sample)
+    for slot in names:
+        if not _SLOT_NAME.fullmatch(slot):
+            problems.append(f"{where} has a malformed slot {{{slot}}}")
+        elif slot not in slots:
+            problems.append(f"{where} uses {{{slot}}}, which {intent} does not declare")
+    for slot in sorted({slot for slot in names if names.count(slot) > 1}):
+        problems.append(f"{where} uses {{{slot}}} twice")
+    words = text.lower().split()
+    odd = [word for word in words if not _WORD.fullmatch(word)]
+    if odd:
+        problems.append(
+            f"{where} has punctuation or digits in {odd}: write words as spoken, numbers spelled"
+            " out, only apostrophes and abbreviation periods"
+        )
+    return problems
+
+
+def _check_types(types: Sequence[Mapping[str, Any]]) -> list[str]:
+    problems = []
+    for kind in types:
+        name = kind.get("name", "?")
+        values = kind.get("values") or []
+        if not values:
+            problems.append(f"slot type {name} has no values")
+        ids: set[str] = set()
+        spoken: dict[str, str] = {}
+        for value in values:
+            value_id = str(value.get("id", ""))
+            if value_id in ids:
+                problems.append(f"slot type {name} repeats id {value_id!r}")
+            ids.add(value_id)
+            words = [value["name"]["value"], *value["name"].get("synonyms", [])]
+            for word in words:
+                key = " ".join(word.lower().split())
+                if key in spoken:
+                    problems.append(
+                        f"slot type {name}: {word!r} is listed under {spoken[key]!r}"
+                        f" and {value_id!r}"
+                    )
+                spoken[key] = value_id
+    return problems
+
+
+# ----------------------------------------------------------------------------- command line
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`heart-to-heart models build [--out DIR] | check | samples [INTENT] [--locale L]`."""
+    parser = argparse.ArgumentParser(
+        prog="heart-to-heart models", description="Build and check the Alexa voice models."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    build = commands.add_parser("build", help="write interaction_models/<locale>.json")
+    build.add_argument("--out", type=Path, default=MODELS_DIR, help="output directory")
+    commands.add_parser("check", help="report model problems and stale committed files")
+    samples = commands.add_parser("samples", help="print every expansion of the templates")
+    samples.add_argument("intent", nargs="?", help="only this intent")
+    samples.add_argument("--locale", default=LOCALES[0], choices=LOCALES)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits on --help or bad usage; hand back its code
+        return int(exc.code or 0)
+    try:
+        source = load_source()
+    except (OSError, ValueError, yaml.YAMLError) as exc:
+        print(f"cannot read the model source: {exc}", file=sys.stderr)
+        return 1
+    if args.command == "build":
+        for path in build_all(args.out, source):
+            print(f"wrote {path}")
+        return 0
+    if args.command == "samples":
+        return _print_samples(source, args.locale, args.intent)
+    return _report(source)
+
+
+def _print_samples(source: Mapping[str, Any], locale: str, only: str | None) -> int:
+    intents = build_model(source, locale)["interactionModel"]["languageModel"]["intents"]
+    chosen = [intent for intent in intents if only in (None, intent["name"])]
+    if not chosen:
+        print(f"no intent named {only!r}", file=sys.stderr)
+        return 1
+    for intent in chosen:
+        print(f"# {intent['name']} ({len(intent['samples'])})")
+        print("\n".join(intent["samples"]))
+    return 0
+
+
+def _report(source: Mapping[str, Any]) -> int:
+    failed = False
+    for locale in LOCALES:
+        model = build_model(source, locale)
+        problems = check_model(model)
+        committed = MODELS_DIR / f"{locale}.json"
+        if not committed.exists() or committed.read_text(encoding="utf-8") != render(model):
+            problems.append(f"{committed.name} differs from the source: {_BUILD_HINT}")
+        intents = model["interactionModel"]["languageModel"]["intents"]
+        count = sum(len(intent["samples"]) for intent in intents)
+        print(f"{locale}: {len(intents)} intents, {count} samples, {len(problems)} problems")
+        for problem in problems:
+            print(f"  - {problem}")
+        failed = failed or bool(problems)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
