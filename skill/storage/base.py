@@ -1,0 +1,263 @@
+"""What every household store shares: keys, versions, expiry, and the save-merge-retry loop.
+
+A store subclass only moves records in and out of its backend; this module decides what a
+record is and how two devices of one household writing at once end up keeping both changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import random
+import time
+from abc import ABCMeta, abstractmethod
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
+
+if TYPE_CHECKING:
+    from ask_sdk_model import RequestEnvelope
+
+__all__ = [
+    "FIRST_BACKOFF_SECONDS",
+    "KEY_ATTRIBUTE",
+    "MAX_RECORD_BYTES",
+    "MAX_SAVE_ATTEMPTS",
+    "RECORD_LIFETIME_SECONDS",
+    "TTL_ATTRIBUTE",
+    "VERSION_KEY",
+    "Clock",
+    "HouseholdStore",
+    "Merge",
+    "Sleep",
+    "StoreConflictError",
+    "StoredRecord",
+    "household_key",
+    "key_digest",
+    "ours_wins",
+]
+
+KEY_ATTRIBUTE = "id"
+"""The DynamoDB partition key (string) and the SQLite primary key column."""
+TTL_ATTRIBUTE = "expires_at"
+"""Epoch seconds after which a record is gone; DynamoDB's TTL attribute."""
+VERSION_KEY = "_version"
+"""Reserved key in the attributes dict carrying the stored version; never written as data."""
+MAX_RECORD_BYTES = 64 * 1024
+RECORD_LIFETIME_SECONDS = 400 * 24 * 60 * 60
+MAX_SAVE_ATTEMPTS = 5
+FIRST_BACKOFF_SECONDS = 0.010
+
+Attributes = dict[str, Any]
+Merge = Callable[[Attributes, Attributes], Attributes]
+"""merge(stored, ours) -> what to write when another device saved since we read."""
+Clock = Callable[[], float]
+Sleep = Callable[[float], None]
+
+logger = logging.getLogger(__name__)
+
+
+class StoreConflictError(RuntimeError):
+    """Other writers kept winning the race for one household; nothing of ours was written."""
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    """One household's row as the backend holds it."""
+
+    attributes_json: str
+    version: int
+    expires_at: int
+
+
+def ours_wins(stored: Attributes, ours: Attributes) -> Attributes:
+    """Default merge: the latest save replaces what the other device wrote."""
+    return ours
+
+
+def key_digest(key: str) -> str:
+    """A short stable name for a household that is safe to log (never the raw user id)."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
+
+
+def household_key(request_envelope: RequestEnvelope | None) -> str:
+    """The Alexa account id of the request: one account is one household."""
+    context = getattr(request_envelope, "context", None)
+    user = getattr(getattr(context, "system", None), "user", None)
+    user_id = getattr(user, "user_id", None)
+    if not isinstance(user_id, str) or not user_id:
+        raise ValueError("The request carries no user id, so there is no household to use.")
+    return user_id
+
+
+def _encode(attributes: Attributes) -> str:
+    """JSON text of the attributes, refused before any write if it cannot be stored."""
+    try:
+        text = json.dumps(attributes, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    except (TypeError, ValueError) as error:  # ValueError: NaN/inf or a circular reference
+        raise TypeError(f"Household attributes are not JSON-serialisable: {error}") from error
+    size = len(text.encode("utf-8"))
+    if size > MAX_RECORD_BYTES:
+        raise ValueError(f"Household record is {size} bytes; the limit is {MAX_RECORD_BYTES}.")
+    return text
+
+
+def _without_version(attributes: Attributes) -> Attributes:
+    return {name: value for name, value in attributes.items() if name != VERSION_KEY}
+
+
+def _expected_version(attributes: Attributes) -> int:
+    """The version the caller read; a dict that was never read counts as 'nothing stored'."""
+    version = attributes.get(VERSION_KEY, 0)
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise TypeError(f"{VERSION_KEY} must be an int, not {type(version).__name__}.")
+    if version < 0:
+        raise ValueError(f"{VERSION_KEY} must not be negative, got {version}.")
+    return version
+
+
+class HouseholdStore(AbstractPersistenceAdapter, metaclass=ABCMeta):
+    """ASK persistence adapter keyed by household, with optimistic concurrency.
+
+    ``get`` returns the attributes plus ``"_version"``; ``put`` writes only if that version is
+    still current. When another device saved in between, ``merge(stored, ours)`` decides what
+    to write and the save is retried (at most ``MAX_SAVE_ATTEMPTS`` writes, jittered
+    exponential backoff), after which ``StoreConflictError`` is raised.
+    """
+
+    def __init__(
+        self,
+        *,
+        merge: Merge | None = None,
+        clock: Clock = time.time,
+        sleep: Sleep = time.sleep,
+    ) -> None:
+        self._merge: Merge = merge or ours_wins
+        self._clock = clock
+        self._sleep = sleep
+
+    # --- the backend's I/O, all a subclass provides -------------------------------------
+
+    @abstractmethod
+    def _read(self, key: str) -> StoredRecord | None:
+        """The stored record, expired or not, or None."""
+
+    @abstractmethod
+    def _write(self, key: str, record: StoredRecord, expected_version: int, now: float) -> bool:
+        """Store record if the live version equals expected_version; False on a conflict.
+
+        Version 0 means "nothing live": no record, one that expired at or before now, or
+        one written without a version (by hand or by another tool).
+        """
+
+    @abstractmethod
+    def _remove(self, key: str) -> None:
+        """Delete the record if there is one."""
+
+    @abstractmethod
+    def _stored_keys(self, now: float) -> Iterator[str]:
+        """Keys of records that have not expired at now."""
+
+    # --- the ASK persistence adapter -----------------------------------------------------
+
+    def get_attributes(self, request_envelope: RequestEnvelope) -> Attributes:
+        """The household's attributes with ``"_version"``; ``{"_version": 0}`` if none."""
+        return self.get(household_key(request_envelope)) or {VERSION_KEY: 0}
+
+    def save_attributes(self, request_envelope: RequestEnvelope, attributes: Attributes) -> None:
+        """Save the household's attributes; see ``put``."""
+        self.put(household_key(request_envelope), attributes)
+
+    def delete_attributes(self, request_envelope: RequestEnvelope) -> None:
+        """Forget the household (e.g. when the skill is disabled)."""
+        self.delete(household_key(request_envelope))
+
+    # --- plain keys, for operators and tests ---------------------------------------------
+
+    def get(self, key: str) -> Attributes | None:
+        """The stored attributes with ``"_version"``, or None when nothing live is stored."""
+        record = self._live_record(key)
+        if record is None:
+            return None
+        return {**self._decode(key, record), VERSION_KEY: record.version}
+
+    def put(self, key: str, attributes: Attributes) -> None:
+        """Write attributes if ``attributes["_version"]`` is still the stored version.
+
+        On success ``attributes`` is updated in place: ``"_version"`` becomes the new version
+        and, if a merge happened, the other keys become the merged result, so a second save
+        in the same request neither conflicts nor drops the other device's changes.
+        Raises TypeError (not JSON-serialisable) or ValueError (over ``MAX_RECORD_BYTES``)
+        before writing anything, and StoreConflictError when retries run out.
+        """
+        expected = _expected_version(attributes)
+        ours = _without_version(attributes)
+        ours_text = _encode(ours)
+        candidate, text = ours, ours_text
+        for attempt in range(1, MAX_SAVE_ATTEMPTS + 1):
+            now = self._clock()
+            record = StoredRecord(text, expected + 1, int(now) + RECORD_LIFETIME_SECONDS)
+            if self._write(key, record, expected, now):
+                if candidate is not ours:
+                    attributes.clear()
+                    attributes.update(candidate)
+                attributes[VERSION_KEY] = record.version
+                return
+            logger.info("Save conflict for household %s, attempt %d", key_digest(key), attempt)
+            if attempt == MAX_SAVE_ATTEMPTS:
+                break
+            self._sleep(self._backoff(attempt))
+            expected, candidate = self._merge_with_stored(key, json.loads(ours_text))
+            text = _encode(candidate)
+        logger.warning("Giving up saving household %s after conflicts", key_digest(key))
+        raise StoreConflictError(
+            f"Household {key_digest(key)} kept changing; gave up after {MAX_SAVE_ATTEMPTS} tries."
+        )
+
+    def delete(self, key: str) -> None:
+        """Forget one household; other households are untouched."""
+        self._remove(key)
+
+    def keys(self) -> Iterator[str]:
+        """Every household with live data (a full scan on DynamoDB)."""
+        return self._stored_keys(self._clock())
+
+    # --- helpers --------------------------------------------------------------------------
+
+    def _live_record(self, key: str) -> StoredRecord | None:
+        record = self._read(key)
+        if record is None or record.expires_at <= self._clock():
+            return None
+        return record
+
+    def _merge_with_stored(self, key: str, ours: Attributes) -> tuple[int, Attributes]:
+        """Re-read after a conflict; return the version to expect and what to write."""
+        record = self._live_record(key)
+        stored = self._decode(key, record) if record else {}
+        merged = self._merge(stored, ours)
+        if not isinstance(merged, dict):
+            raise TypeError(f"merge must return a dict, not {type(merged).__name__}.")
+        return (record.version if record else 0), _without_version(merged)
+
+    @staticmethod
+    def _backoff(attempt: int) -> float:
+        """Jittered exponential delay: about 10, 20, 40, 80 ms."""
+        return FIRST_BACKOFF_SECONDS * 2 ** (attempt - 1) * random.uniform(0.5, 1.5)
+
+    @staticmethod
+    def _decode(key: str, record: StoredRecord) -> Attributes:
+        """Stored attributes; a corrupt record reads as empty rather than breaking the skill."""
+        try:
+            attributes = json.loads(record.attributes_json)
+        except (TypeError, ValueError):
+            attributes = None
+        if not isinstance(attributes, dict):
+            logger.warning(
+                "Stored data of household %s is corrupt; reading it as empty", key_digest(key)
+            )
+            return {}
+        attributes.pop(VERSION_KEY, None)
+        return attributes

@@ -1,0 +1,232 @@
+"""Households in a DynamoDB table: the production store behind the Lambda function.
+
+Nothing here talks to AWS at import or construction time; the client is made on first use.
+Writes are conditional on the version (no blind put_item), and each item carries the
+``expires_at`` TTL attribute so a silent household's data goes away by itself.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from skill.storage.base import (
+    KEY_ATTRIBUTE,
+    TTL_ATTRIBUTE,
+    Clock,
+    HouseholdStore,
+    Merge,
+    Sleep,
+    StoredRecord,
+)
+
+__all__ = [
+    "ATTRIBUTES_ATTRIBUTE",
+    "DEFAULT_REGION",
+    "KEY_ATTRIBUTE",
+    "TTL_ATTRIBUTE",
+    "VERSION_ATTRIBUTE",
+    "DynamoDbStore",
+]
+
+ATTRIBUTES_ATTRIBUTE = "attributes"
+VERSION_ATTRIBUTE = "version"
+DEFAULT_REGION = "us-east-1"
+_NEVER = 2**63 - 1  # an item without the TTL attribute never expires in DynamoDB either
+# Alexa waits at most 8 s for an answer: fail fast rather than hang on a slow connection.
+_CLIENT_CONFIG = Config(
+    connect_timeout=2, read_timeout=3, retries={"max_attempts": 3, "mode": "standard"}
+)
+
+
+_session_lock = threading.Lock()
+_session: boto3.session.Session | None = None
+
+
+def _new_resource(region: str | None, endpoint_url: str | None) -> Any:
+    """A DynamoDB resource from one process-wide session.
+
+    Sharing the session makes a second store cost milliseconds instead of ~100 ms of model
+    loading; the lock is there because boto3 sessions are not thread-safe.
+    """
+    global _session
+    with _session_lock:
+        if _session is None:
+            _session = boto3.session.Session()
+        return _session.resource(
+            "dynamodb",
+            region_name=region or _session.region_name or DEFAULT_REGION,
+            endpoint_url=endpoint_url,
+            config=_CLIENT_CONFIG,
+        )
+
+
+def _error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+class DynamoDbStore(HouseholdStore):
+    """A HouseholdStore in the DynamoDB table ``table_name`` (partition key ``id``, string).
+
+    Pass ``resource`` (a boto3 DynamoDB resource) to choose the connection; otherwise one is
+    made on first use for ``region`` (default: boto3's own resolution, else us-east-1) and
+    ``endpoint_url`` (e.g. DynamoDB Local or a moto server). Only stateless item calls are
+    made on the Table, so one store can serve several threads.
+    """
+
+    def __init__(
+        self,
+        table_name: str,
+        *,
+        resource: Any | None = None,
+        region: str | None = None,
+        endpoint_url: str | None = None,
+        merge: Merge | None = None,
+        clock: Clock = time.time,
+        sleep: Sleep = time.sleep,
+    ) -> None:
+        super().__init__(merge=merge, clock=clock, sleep=sleep)
+        self.table_name = table_name
+        self._resource = resource
+        self._region = region
+        self._endpoint_url = endpoint_url
+        self._table: Any | None = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"DynamoDbStore({self.table_name!r})"
+
+    @property
+    def resource(self) -> Any:
+        """The boto3 DynamoDB resource: the one passed in, or one made on first use."""
+        with self._lock:
+            if self._resource is None:
+                self._resource = _new_resource(self._region, self._endpoint_url)
+            return self._resource
+
+    @property
+    def table(self) -> Any:
+        """The boto3 Table; item calls on it take and return plain Python values."""
+        with self._lock:
+            table = self._table
+        if table is None:
+            table = self.resource.Table(self.table_name)
+            with self._lock:
+                self._table = table
+        return table
+
+    @property
+    def client(self) -> Any:
+        """The resource's client, for table administration (items go in as plain values)."""
+        return self.resource.meta.client
+
+    @property
+    def region_name(self) -> str:
+        """The region the store talks to (resolving it makes the resource)."""
+        return str(self.client.meta.region_name)
+
+    # --- tables, for local use and tests (production tables come from infra) ------------
+
+    def create_table(self) -> None:
+        """Create the table (on-demand billing, key ``id`` S, TTL on ``expires_at``)."""
+        self.client.create_table(
+            TableName=self.table_name,
+            KeySchema=[{"AttributeName": KEY_ATTRIBUTE, "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": KEY_ATTRIBUTE, "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        self._wait_until_active()
+        self.client.update_time_to_live(
+            TableName=self.table_name,
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE},
+        )
+
+    def ensure_table(self) -> bool:
+        """Create the table if it is missing; True if this call created it."""
+        try:
+            self.client.describe_table(TableName=self.table_name)
+            return False
+        except ClientError as error:
+            if _error_code(error) != "ResourceNotFoundException":
+                raise
+        try:
+            self.create_table()
+        except ClientError as error:
+            if _error_code(error) != "ResourceInUseException":  # someone else just made it
+                raise
+            self._wait_until_active()
+            return False
+        return True
+
+    def _wait_until_active(self) -> None:
+        self.client.get_waiter("table_exists").wait(
+            TableName=self.table_name, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
+        )
+
+    # --- HouseholdStore I/O -------------------------------------------------------------
+
+    def _read(self, key: str) -> StoredRecord | None:
+        item = self.table.get_item(
+            Key={KEY_ATTRIBUTE: key},
+            ConsistentRead=True,  # a device must see what the other device just saved
+        ).get("Item")
+        if item is None:
+            return None
+        text = item.get(ATTRIBUTES_ATTRIBUTE)
+        return StoredRecord(
+            attributes_json=text if isinstance(text, str) else "",
+            version=int(item.get(VERSION_ATTRIBUTE, 0)),
+            expires_at=int(item.get(TTL_ATTRIBUTE, _NEVER)),
+        )
+
+    def _write(self, key: str, record: StoredRecord, expected_version: int, now: float) -> bool:
+        if expected_version == 0:  # absent, expired but not yet removed, or never versioned
+            condition = (
+                "attribute_not_exists(#id) OR attribute_not_exists(#version) OR #expires <= :now"
+            )
+            names = {"#id": KEY_ATTRIBUTE, "#version": VERSION_ATTRIBUTE, "#expires": TTL_ATTRIBUTE}
+            values = {":now": int(now)}
+        else:
+            condition = "#version = :expected"
+            names = {"#version": VERSION_ATTRIBUTE}
+            values = {":expected": expected_version}
+        try:
+            self.table.put_item(
+                Item={
+                    KEY_ATTRIBUTE: key,
+                    ATTRIBUTES_ATTRIBUTE: record.attributes_json,
+                    VERSION_ATTRIBUTE: record.version,
+                    TTL_ATTRIBUTE: record.expires_at,
+                },
+                ConditionExpression=condition,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as error:
+            if _error_code(error) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def _remove(self, key: str) -> None:
+        self.table.delete_item(Key={KEY_ATTRIBUTE: key})
+
+    def _stored_keys(self, now: float) -> Iterator[str]:
+        options: dict[str, Any] = {
+            "ProjectionExpression": "#id, #expires",
+            "ExpressionAttributeNames": {"#id": KEY_ATTRIBUTE, "#expires": TTL_ATTRIBUTE},
+        }
+        while True:
+            page = self.table.scan(**options)
+            for item in page.get("Items", []):
+                if int(item.get(TTL_ATTRIBUTE, _NEVER)) > now:
+                    yield str(item[KEY_ATTRIBUTE])
+            if "LastEvaluatedKey" not in page:
+                return
+            options["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -1,0 +1,97 @@
+"""Small test doubles shared by the storage tests (kept import-light for spawned workers)."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from ask_sdk_model import Context, RequestEnvelope, User
+from ask_sdk_model.interfaces.system import SystemState
+
+from skill.storage import SqliteStore
+
+if TYPE_CHECKING:
+    from multiprocessing import Queue
+    from multiprocessing.synchronize import Barrier
+
+    import pytest
+
+__all__ = ["FakeClock", "append_ids", "envelope_for", "union_merge", "use_fake_aws"]
+
+START = 1_750_000_000.0
+DAY = 24 * 60 * 60
+
+
+class FakeClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: float = START) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def union_merge(stored: dict[str, Any], ours: dict[str, Any]) -> dict[str, Any]:
+    """Ours wins per key, except lists, which keep every item from both sides."""
+    merged = {**stored, **ours}
+    for name, value in ours.items():
+        theirs = stored.get(name)
+        if isinstance(value, list) and isinstance(theirs, list):
+            merged[name] = theirs + [item for item in value if item not in theirs]
+    return merged
+
+
+def envelope_for(user_id: str | None) -> RequestEnvelope:
+    """A request envelope from the given Alexa account (None: no user at all)."""
+    user = None if user_id is None else User(user_id=user_id)
+    return RequestEnvelope(context=Context(system=SystemState(user=user)))
+
+
+def use_fake_aws(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fake credentials and region, and nothing from the developer's AWS setup."""
+    for name in (
+        "AWS_PROFILE",
+        "AWS_SESSION_TOKEN",
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_DYNAMODB",
+        "AWS_REGION",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/heart-to-heart-test/config")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/heart-to-heart-test/creds")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+
+
+def append_ids(path: str, worker: str, count: int, start: Barrier, merges: Queue) -> None:
+    """One process's share of the two-process test: read, append a unique id, save.
+
+    Meets the other process at ``start`` so the two really overlap, then reports how often
+    it had to merge.
+    """
+    merged = 0
+
+    def counting_union(stored: dict[str, Any], ours: dict[str, Any]) -> dict[str, Any]:
+        nonlocal merged
+        merged += 1
+        return union_merge(stored, ours)
+
+    store = SqliteStore(path, merge=counting_union)
+    try:
+        store.get("household")  # open the file (racing the other process to create it)
+        start.wait(timeout=30)
+        for number in range(count):
+            attributes = store.get("household") or {}
+            attributes.setdefault("ids", []).append(f"{worker}-{number}")
+            time.sleep(0.0005)  # a handler thinking: the other process gets to save meanwhile
+            store.put("household", attributes)
+    finally:
+        store.close()
+        merges.put(merged)
