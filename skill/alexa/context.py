@@ -82,6 +82,7 @@ class HouseholdSession:
         self.locale = locale_of(handler_input)
         self._household: Household | None = None
         self._as_read: dict[str, Any] = {}
+        self._zone_info: ZoneInfo | None = None
 
     @property
     def phrases(self) -> Phrases:
@@ -120,12 +121,23 @@ class HouseholdSession:
             manager.save_persistent_attributes()
         except Exception:
             log.warning("household store unavailable on write", exc_info=True)
+            return
+        # On a conflict the store merged another device's changes into `data`: carry on
+        # from the merged record so a second save in this request cannot undo them.
+        self._household = Household.from_dict(manager.persistent_attributes)
+        self._as_read = self._household.to_dict()
 
     def local_now(self) -> datetime:
         """Now on the household's clock: device time zone, cached for a week."""
-        return datetime.fromtimestamp(self.now, self._zone())
+        return datetime.fromtimestamp(self.now, self.zone())
 
-    def _zone(self) -> ZoneInfo:
+    def zone(self) -> ZoneInfo:
+        """The household's time zone: the device's, cached for a week, else the locale's."""
+        if self._zone_info is None:
+            self._zone_info = self._resolve_zone()
+        return self._zone_info
+
+    def _resolve_zone(self) -> ZoneInfo:
         household = self.household
         name = self.services.time_zone_override
         if name is None:

@@ -11,8 +11,11 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from skill.core.checkin import CheckIn
+
 __all__ = [
     "CONVERSATION_TTL",
+    "MAX_CHECKIN_HISTORY",
     "MAX_FAVOURITES",
     "SCHEMA_VERSION",
     "Conversation",
@@ -24,6 +27,8 @@ SCHEMA_VERSION = 1
 MAX_FAVOURITES = 50
 CONVERSATION_TTL = 6 * 3600
 TIME_ZONE_TTL = 7 * 24 * 3600
+MAX_CHECKIN_HISTORY = 30
+STARTER_DAYS_KEPT = 14
 
 
 @dataclass
@@ -56,6 +61,11 @@ class Household:
     hints_heard: int = 0
     time_zone: str | None = None
     time_zone_checked_at: float = 0.0
+    checkin: CheckIn | None = None
+    checkins: list[dict[str, Any]] = field(default_factory=list)
+    daily_starters: dict[str, int] = field(default_factory=dict)
+    reminder: dict[str, str] | None = None
+    pending_reminder: str | None = None
     updated_at: float = 0.0
 
     def live_conversation(self, now: float) -> Conversation | None:
@@ -67,6 +77,16 @@ class Household:
     def time_zone_fresh(self, now: float) -> bool:
         """Whether the device's time zone was asked recently enough (a week) to skip asking."""
         return 0 <= now - self.time_zone_checked_at < TIME_ZONE_TTL
+
+    def count_starter(self, local_day: str) -> None:
+        """Count a starter for the weekly summary; only the last two weeks are kept."""
+        self.daily_starters[local_day] = self.daily_starters.get(local_day, 0) + 1
+        for day in sorted(self.daily_starters)[:-STARTER_DAYS_KEPT]:
+            del self.daily_starters[day]
+
+    def record_checkin(self, at: float, ratings: list[int | None]) -> None:
+        self.checkins.append({"at": at, "ratings": list(ratings)})
+        del self.checkins[:-MAX_CHECKIN_HISTORY]
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -99,6 +119,22 @@ class Household:
         tz = data.get("time_zone")
         household.time_zone = tz if isinstance(tz, str) and tz else None
         household.time_zone_checked_at = _float(data.get("time_zone_checked_at"), 0.0)
+        household.checkin = CheckIn.from_dict(data.get("checkin"))
+        household.checkins = [
+            {"at": _float(c.get("at"), 0.0), "ratings": _ratings(c.get("ratings"))}
+            for c in _list(data.get("checkins"))[-MAX_CHECKIN_HISTORY:]
+            if isinstance(c, Mapping)
+        ]
+        household.daily_starters = {
+            str(day): count
+            for day, raw in list(_dict(data.get("daily_starters")).items())[-STARTER_DAYS_KEPT:]
+            if (count := _int(raw, 0)) > 0
+        }
+        reminder = data.get("reminder")
+        if isinstance(reminder, Mapping) and isinstance(reminder.get("token"), str):
+            household.reminder = {"token": reminder["token"], "time": str(reminder.get("time", ""))}
+        pending = data.get("pending_reminder")
+        household.pending_reminder = pending if isinstance(pending, str) else None
         household.updated_at = _float(data.get("updated_at"), 0.0)
         return household
 
@@ -126,6 +162,14 @@ def merge(stored: Mapping[str, Any], ours: Mapping[str, Any]) -> dict[str, Any]:
     result.favourites = favourites[-MAX_FAVOURITES:]
     conversations = [c for c in (theirs_h.conversation, ours_h.conversation) if c]
     result.conversation = max(conversations, key=lambda c: c.updated_at, default=None)
+    checkins = [c for c in (theirs_h.checkin, ours_h.checkin) if c]
+    result.checkin = max(checkins, key=lambda c: c.updated_at, default=None)
+    history = {c["at"]: c for c in [*theirs_h.checkins, *ours_h.checkins]}
+    result.checkins = [history[at] for at in sorted(history)][-MAX_CHECKIN_HISTORY:]
+    for day in set(theirs_h.daily_starters) | set(ours_h.daily_starters):
+        result.daily_starters[day] = max(
+            theirs_h.daily_starters.get(day, 0), ours_h.daily_starters.get(day, 0)
+        )
     merged = result.to_dict()
     merged.update({k: v for k, v in ours.items() if k.startswith("_")})
     return merged
@@ -149,6 +193,13 @@ def _conversation(raw: Any) -> Conversation | None:
         updated_at=_float(raw.get("updated_at"), 0.0),
     )
     return conversation
+
+
+def _ratings(value: Any) -> list[int | None]:
+    items = value if isinstance(value, list) and len(value) == 2 else [None, None]
+    return [
+        r if isinstance(r, int) and not isinstance(r, bool) and 1 <= r <= 5 else None for r in items
+    ]
 
 
 def _choice(value: Any, allowed: tuple[str, ...], default: str) -> str:

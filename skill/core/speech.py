@@ -80,6 +80,12 @@ def load_phrases(locale: str = "en-US", directory: Path = PHRASES_DIR) -> Phrase
 def _read(path: Path) -> dict[str, list[str]]:
     with path.open(encoding="utf-8") as handle:
         data = yaml.load(handle, Loader=_Loader) or {}
-    return {
-        str(k): [str(v) for v in (vs if isinstance(vs, list) else [vs])] for k, vs in data.items()
-    }
+    lines: dict[str, list[str]] = {}
+    for key, variants in data.items():
+        variants = variants if isinstance(variants, list) else [variants]
+        if not variants or not all(isinstance(v, str) for v in variants):
+            raise ValueError(
+                f"{path.name}: {key} must be a list of text lines (quote a line with ': ')"
+            )
+        lines[str(key)] = variants
+    return lines

@@ -1,0 +1,68 @@
+"""What every handler shares: its services, and the one way to say a starter."""
+
+from __future__ import annotations
+
+from ask_sdk_core.dispatch_components import AbstractRequestHandler
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.utils import is_intent_name
+from ask_sdk_model import Response
+
+from skill.alexa.context import HouseholdSession
+from skill.alexa.reply import reply
+from skill.alexa.services import SkillServices
+from skill.alexa.visuals import add_starter_visual
+from skill.core import conversation as talk
+from skill.core.conversation import StarterTurn
+from skill.core.moments import Moment, moment_at
+from skill.core.replies import compose_starter
+
+__all__ = ["OFFER", "SkillHandler", "new_starter", "speak_starter"]
+
+# Session attribute: what the skill just offered, so a bare "yes" knows what it accepts.
+OFFER = "offer"
+
+
+class SkillHandler(AbstractRequestHandler):
+    """A handler for the intents named in `intents`, with the skill's services."""
+
+    intents: tuple[str, ...] = ()
+
+    def __init__(self, services: SkillServices) -> None:
+        self.services = services
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return any(is_intent_name(name)(handler_input) for name in self.intents)
+
+    def session(self, handler_input: HandlerInput) -> HouseholdSession:
+        return HouseholdSession(handler_input, self.services)
+
+
+def speak_starter(session: HouseholdSession, turn: StarterTurn) -> Response:
+    """Say a starter, then close the session so the two of them talk, not the speaker."""
+    composed = compose_starter(turn, session.household, session.phrases, session.rng)
+    session.household.count_starter(session.local_now().date().isoformat())
+    session.save()
+    add_starter_visual(session.handler_input, turn.starter.text, composed.card_title)
+    return reply(
+        session.handler_input, composed.sentences, card=(composed.card_title, composed.card_text)
+    )
+
+
+def new_starter(
+    session: HouseholdSession,
+    *,
+    moment: Moment | None = None,
+    depth: int | None = None,
+    shift: int = 0,
+) -> Response:
+    turn = talk.next_starter(
+        session.household,
+        session.services.library,
+        now=session.now,
+        local_moment=moment_at(session.local_now()),
+        rng=session.rng,
+        moment=moment,
+        depth=depth,
+        shift=shift,
+    )
+    return speak_starter(session, turn)

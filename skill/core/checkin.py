@@ -1,0 +1,197 @@
+"""The evening check-in: a small explicit state machine, one step per voice turn.
+
+    rate_first -> rate_second -> appreciation -> on_mind -> hope -> close
+
+Ratings (1 to 5, "how much closeness tonight") are the only answers the skill listens
+for; every other step asks a question, says who answers first, and hands the room back.
+The ratings shape the rest: both low keeps it short (no heavier step), a wide gap is named
+kindly and met in the middle, both high ends with an offer of a deeper bedtime starter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+__all__ = [
+    "CHECKIN_TTL",
+    "CheckIn",
+    "Plan",
+    "Step",
+    "StepPrompt",
+    "advance",
+    "current",
+    "live_checkin",
+    "rate",
+    "start",
+]
+
+CHECKIN_TTL = 3 * 3600
+NEUTRAL_RATING = 3
+LOW, HIGH, WIDE_GAP = 2, 4, 3
+
+
+class Step(StrEnum):
+    RATE_FIRST = "rate_first"
+    RATE_SECOND = "rate_second"
+    APPRECIATION = "appreciation"
+    ON_MIND = "on_mind"
+    HOPE = "hope"
+    CLOSE = "close"
+
+
+class Plan(StrEnum):
+    """How the ratings shape the evening."""
+
+    STEADY = "steady"
+    LIGHT = "light"  # both want little closeness: keep it short
+    GAP = "gap"  # needs differ tonight: meet in the middle
+    CLOSE = "close"  # both want a lot: offer a deeper starter at the end
+
+
+TALK_STEPS = {
+    Plan.STEADY: (Step.APPRECIATION, Step.ON_MIND, Step.HOPE, Step.CLOSE),
+    Plan.LIGHT: (Step.APPRECIATION, Step.HOPE, Step.CLOSE),
+    Plan.GAP: (Step.APPRECIATION, Step.ON_MIND, Step.HOPE, Step.CLOSE),
+    Plan.CLOSE: (Step.APPRECIATION, Step.ON_MIND, Step.HOPE, Step.CLOSE),
+}
+
+
+@dataclass
+class CheckIn:
+    step: str = Step.RATE_FIRST.value
+    ratings: list[int | None] = field(default_factory=lambda: [None, None])
+    retried: bool = False
+    first_speaker: int = 0
+    plan: str = Plan.STEADY.value
+    started_at: float = 0.0
+    updated_at: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, raw: Any) -> CheckIn | None:
+        if not isinstance(raw, dict) or raw.get("step") not in Step._value2member_map_:
+            return None
+        ratings = raw.get("ratings")
+        if not isinstance(ratings, list) or len(ratings) != 2:
+            ratings = [None, None]
+        return cls(
+            step=raw["step"],
+            ratings=[r if isinstance(r, int) and 1 <= r <= 5 else None for r in ratings],
+            retried=bool(raw.get("retried", False)),
+            first_speaker=1 if raw.get("first_speaker") == 1 else 0,
+            plan=raw.get("plan") if raw.get("plan") in Plan._value2member_map_ else Plan.STEADY,
+            started_at=float(raw.get("started_at") or 0.0),
+            updated_at=float(raw.get("updated_at") or 0.0),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StepPrompt:
+    """What to say for one turn of the check-in.
+
+    `speaker` answers first (0 or 1, resolved to a name by the caller); `listen` keeps the
+    microphone open for a rating; `note` is the ratings' verdict to say once, after the
+    second rating; `retry` and `defaulted` report how an unclear rating was handled.
+    """
+
+    step: Step
+    speaker: int
+    listen: bool
+    plan: Plan
+    note: Plan | None = None
+    retry: bool = False
+    defaulted: bool = False
+    ratings: tuple[int | None, int | None] = (None, None)
+
+    @property
+    def done(self) -> bool:
+        return self.step is Step.CLOSE
+
+
+def live_checkin(raw: CheckIn | None, now: float) -> CheckIn | None:
+    """The check-in in progress, or None once it has sat unfinished for three hours."""
+    if raw is None or now - raw.updated_at > CHECKIN_TTL or raw.step == Step.CLOSE:
+        return None
+    return raw
+
+
+def start(first_speaker: int, now: float) -> tuple[CheckIn, StepPrompt]:
+    checkin = CheckIn(first_speaker=first_speaker, started_at=now, updated_at=now)
+    return checkin, _prompt(checkin)
+
+
+def rate(checkin: CheckIn, value: int | None, now: float) -> StepPrompt:
+    """Take one person's rating. Unclear or out of range gets one guided retry, then a
+    neutral 3 so the evening moves on instead of stalling on a number."""
+    checkin.updated_at = now
+    index = 0 if checkin.step == Step.RATE_FIRST else 1
+    rater = (checkin.first_speaker + index) % 2
+    valid = value is not None and 1 <= value <= 5
+    if not valid and not checkin.retried:
+        checkin.retried = True
+        return StepPrompt(Step(checkin.step), rater, True, Plan(checkin.plan), retry=True)
+    checkin.ratings[rater] = value if valid else NEUTRAL_RATING
+    checkin.retried = False
+    if checkin.step == Step.RATE_FIRST:
+        checkin.step = Step.RATE_SECOND.value
+        prompt = _prompt(checkin)
+        return _with(prompt, defaulted=not valid)
+    checkin.plan = plan_for(checkin.ratings).value
+    checkin.step = TALK_STEPS[Plan(checkin.plan)][0].value
+    prompt = _prompt(checkin)
+    return _with(prompt, note=Plan(checkin.plan), defaulted=not valid)
+
+
+def advance(checkin: CheckIn, now: float) -> StepPrompt:
+    """ "Next" or "skip": on to the following step (a rating skipped counts as neutral)."""
+    checkin.updated_at = now
+    if checkin.step in (Step.RATE_FIRST, Step.RATE_SECOND):
+        checkin.retried = True
+        return rate(checkin, None, now)
+    steps = TALK_STEPS[Plan(checkin.plan)]
+    current = Step(checkin.step)
+    following = steps[steps.index(current) + 1] if current in steps[:-1] else Step.CLOSE
+    checkin.step = following.value
+    return _prompt(checkin)
+
+
+def current(checkin: CheckIn) -> StepPrompt:
+    """The step in progress again, for resuming in a new session."""
+    return _prompt(checkin)
+
+
+def plan_for(ratings: list[int | None]) -> Plan:
+    a, b = (r if r is not None else NEUTRAL_RATING for r in ratings)
+    if a <= LOW and b <= LOW:
+        return Plan.LIGHT
+    if abs(a - b) >= WIDE_GAP:
+        return Plan.GAP
+    if a >= HIGH and b >= HIGH:
+        return Plan.CLOSE
+    return Plan.STEADY
+
+
+def _prompt(checkin: CheckIn) -> StepPrompt:
+    step = Step(checkin.step)
+    steps = (
+        (Step.RATE_FIRST, Step.RATE_SECOND)
+        if step in (Step.RATE_FIRST, Step.RATE_SECOND)
+        else TALK_STEPS[Plan(checkin.plan)]
+    )
+    # Whoever rated first also answers the first talk step; then it alternates.
+    order = steps.index(step) if step in steps else 0
+    return StepPrompt(
+        step=step,
+        speaker=(checkin.first_speaker + order) % 2,
+        listen=step in (Step.RATE_FIRST, Step.RATE_SECOND),
+        plan=Plan(checkin.plan),
+        ratings=(checkin.ratings[0], checkin.ratings[1]),
+    )
+
+
+def _with(prompt: StepPrompt, **changes: Any) -> StepPrompt:
+    return StepPrompt(**{**{f: getattr(prompt, f) for f in prompt.__slots__}, **changes})
