@@ -56,6 +56,7 @@ def envelope(
     device_id: str = "amzn1.ask.device.local-device",
     api_endpoint: str | None = None,
     api_access_token: str | None = None,
+    consent_token: str | None = None,
     screen: bool = False,
 ) -> dict[str, Any]:
     """A full request envelope. `session` is the session dict, or None for sessionless events."""
@@ -71,6 +72,8 @@ def envelope(
         system["apiEndpoint"] = api_endpoint
     if api_access_token:
         system["apiAccessToken"] = api_access_token
+    if consent_token:
+        system["user"]["permissions"] = {"consentToken": consent_token}
     body: dict[str, Any] = {
         "version": "1.0",
         "context": {"System": system},

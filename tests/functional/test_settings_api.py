@@ -3,57 +3,18 @@ over real HTTP on loopback: success, caching for a week, failure and timeout."""
 
 from __future__ import annotations
 
-import json
 import random
-import threading
 import time
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from skill.alexa import SkillServices, build_skill
 from skill.core.starters import load_library
 from tests.conftest import NEW_YORK, Clock, Device, speech
+from tests.fake_alexa_api import FakeAlexaApi
 
 LIBRARY = load_library()
-
-
-class FakeAlexaApi:
-    """Answers GET /v2/devices/{id}/settings/System.timeZone like the Alexa API."""
-
-    def __init__(self) -> None:
-        self.zone = "Europe/London"
-        self.status = 200
-        self.delay = 0.0
-        self.calls: list[tuple[str, str]] = []
-        api = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                api.calls.append((self.path, self.headers.get("Authorization", "")))
-                time.sleep(api.delay)
-                body = json.dumps(api.zone if api.status == 200 else {"message": "no"}).encode()
-                try:
-                    self.send_response(api.status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the skill gave up waiting, as it should
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.endpoint = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
@@ -89,7 +50,7 @@ def moment_of(response) -> str:
 def test_the_device_time_zone_chooses_the_moment(device, api):
     out = ask(device, api)
     assert moment_of(out) == "bedtime"
-    path, auth = api.calls[0]
+    path, auth = api.calls[0].path, api.calls[0].authorization
     assert path == "/v2/devices/amzn1.ask.device.local-device/settings/System.timeZone"
     assert auth == "Bearer tok-123"
 
@@ -106,14 +67,14 @@ def test_the_time_zone_is_asked_at_most_once_a_week(device, api, clock):
 
 @pytest.mark.parametrize("status", [403, 500])
 def test_an_api_failure_falls_back_quietly_to_the_locale_zone(device, api, status):
-    api.status = status
+    api.routes["GET timezone"].status = status
     out = ask(device, api)
     assert moment_of(out) == "anytime"  # 16:30 on a Wednesday in New York
     assert "sorry" not in speech(out).lower()
 
 
 def test_a_slow_api_is_abandoned_after_a_second(device, api):
-    api.delay = 2.5
+    api.routes["GET timezone"].delay = 2.5
     started = time.monotonic()
     out = ask(device, api)
     elapsed = time.monotonic() - started
