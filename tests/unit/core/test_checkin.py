@@ -22,7 +22,7 @@ def walk(checkin, now=10.0):
 
 
 def test_it_opens_by_asking_the_first_person_for_a_rating():
-    checkin, prompt = flow.start(first_speaker=1, now=0.0)
+    _, prompt = flow.start(first_speaker=1, now=0.0)
     assert prompt.step is Step.RATE_FIRST and prompt.listen and prompt.speaker == 1
 
 
@@ -45,7 +45,7 @@ def test_the_second_rating_is_asked_of_the_other_person():
     ],
 )
 def test_the_ratings_shape_the_plan(a, b, plan):
-    checkin, prompt = rated(a, b)
+    _, prompt = rated(a, b)
     assert prompt.note is plan and prompt.plan is plan
     assert prompt.step is Step.APPRECIATION and not prompt.listen
 
