@@ -1,4 +1,4 @@
-"""The `heart-to-heart` command: serve, chat, starters, models."""
+"""The `heart-to-heart` command: serve, chat, starters, export, forget, models."""
 
 from __future__ import annotations
 
@@ -116,6 +116,37 @@ def cmd_starters(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """The household's record as JSON on stdout: everything the skill keeps about it."""
+    import json
+
+    try:
+        store = open_household_store(args.store)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    record = store.get(args.user)
+    if record is None:
+        print("no household is stored under that user id", file=sys.stderr)
+        return 1
+    record.pop("_version", None)
+    print(json.dumps(record, indent=2, sort_keys=True))
+    return 0
+
+
+def cmd_forget(args: argparse.Namespace) -> int:
+    """Delete the household's record: what an operator runs when someone asks to be forgotten."""
+    try:
+        store = open_household_store(args.store)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    existed = store.get(args.user) is not None
+    store.delete(args.user)
+    print("forgotten" if existed else "nothing was stored under that user id")
+    return 0
+
+
 def cmd_models(args: argparse.Namespace) -> int:
     from skill import models
 
@@ -149,6 +180,17 @@ def parser() -> argparse.ArgumentParser:
     starters = commands.add_parser("starters", help="the starter library")
     starters.add_argument("action", choices=["stats"])
     starters.set_defaults(run=cmd_starters)
+
+    for name, run, text in (
+        ("export", cmd_export, "print a household's stored record as JSON"),
+        ("forget", cmd_forget, "delete a household's stored record"),
+    ):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("--user", required=True, help="the household's Alexa user id")
+        command.add_argument(
+            "--store", help="store URL (default: HEART_TO_HEART_STORE or a local file)"
+        )
+        command.set_defaults(run=run)
 
     models = commands.add_parser("models", help="build or check the voice models")
     models.add_argument("models_args", nargs=argparse.REMAINDER)

@@ -13,7 +13,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import IntentRequest
 
 from skill.alexa.services import SkillServices
-from skill.core.household import Household
+from skill.core.household import MAX_FAVOURITES, Household
 from skill.core.speech import Phrases
 
 __all__ = [
@@ -103,12 +103,30 @@ class HouseholdSession:
                 log.warning("household store unavailable on read", exc_info=True)
                 self.handler_input.attributes_manager.request_attributes[_STORE_FAILED] = True
                 self._household = Household()
+            self._restore_pending(self._household)
         return self._household
+
+    def _user_key(self) -> str:
+        system = getattr(self.handler_input.request_envelope.context, "system", None)
+        return getattr(getattr(system, "user", None), "user_id", None) or ""
+
+    def _restore_pending(self, household: Household) -> None:
+        for favourite in self.services.pending.take(self._user_key()):
+            if favourite not in household.favourites and len(household.favourites) < MAX_FAVOURITES:
+                household.favourites.append(favourite)
+
+    def _hold_unsaved_favourites(self) -> None:
+        saved = set(self._as_read.get("favourites") or ())
+        unsaved = [f for f in self.household.favourites if f not in saved]
+        self.services.pending.hold(self._user_key(), unsaved)
 
     def save(self) -> None:
         """Write the household back, only if this request changed it."""
         manager = self.handler_input.attributes_manager
-        if self._household is None or manager.request_attributes.get(_STORE_FAILED):
+        if self._household is None:
+            return
+        if manager.request_attributes.get(_STORE_FAILED):
+            self._hold_unsaved_favourites()
             return
         data = self._household.to_dict()
         if data == self._as_read:
@@ -121,6 +139,7 @@ class HouseholdSession:
             manager.save_persistent_attributes()
         except Exception:
             log.warning("household store unavailable on write", exc_info=True)
+            self._hold_unsaved_favourites()
             return
         # On a conflict the store merged another device's changes into `data`: carry on
         # from the merged record so a second save in this request cannot undo them.

@@ -10,6 +10,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name, is_request_type
 from ask_sdk_model import IntentRequest, Response
 
+from skill.alexa.can_fulfill import CanFulfillHandler
 from skill.alexa.checkin_handlers import (
     CheckInHandler,
     RatingHandler,
@@ -21,6 +22,7 @@ from skill.alexa.checkin_handlers import (
 )
 from skill.alexa.common import OFFER, SkillHandler, new_starter
 from skill.alexa.context import locale_of
+from skill.alexa.events import SkillDisabledHandler
 from skill.alexa.reminder_handlers import (
     CancelReminderHandler,
     PermissionResponseHandler,
@@ -185,6 +187,8 @@ class QuietHandler(SkillHandler):
 def request_handlers(services: SkillServices) -> list[AbstractRequestHandler]:
     """Every handler, most specific first; the fallbacks come last."""
     return [
+        CanFulfillHandler(),
+        SkillDisabledHandler(),
         LaunchHandler(services),
         StarterHandler(services),
         StartOverHandler(services),

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import random
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from skill.core.speech import Phrases, load_phrases
 from skill.core.starters import Library, load_library
 
-__all__ = ["LOCALE_TIME_ZONES", "SkillServices"]
+__all__ = ["LOCALE_TIME_ZONES", "PendingFavourites", "SkillServices"]
 
 # Where a household most likely is when the device will not tell us its time zone.
 LOCALE_TIME_ZONES = {
@@ -20,6 +22,33 @@ LOCALE_TIME_ZONES = {
     "en-AU": "Australia/Sydney",
     "en-IN": "Asia/Kolkata",
 }
+
+
+class PendingFavourites:
+    """Favourites whose save failed, held in this process until the household comes back.
+
+    A "save that one" that met a store outage is not dropped: the next request from the
+    same household (to this warm container or server worker) writes it. Bounded, oldest
+    households first out.
+    """
+
+    def __init__(self, limit: int = 1000) -> None:
+        self._held: OrderedDict[str, list[str]] = OrderedDict()
+        self._limit = limit
+        self._lock = threading.Lock()
+
+    def hold(self, household_key: str, favourites: list[str]) -> None:
+        if not favourites:
+            return
+        with self._lock:
+            held = self._held.pop(household_key, [])
+            self._held[household_key] = held + [f for f in favourites if f not in held]
+            while len(self._held) > self._limit:
+                self._held.popitem(last=False)
+
+    def take(self, household_key: str) -> list[str]:
+        with self._lock:
+            return self._held.pop(household_key, [])
 
 
 @dataclass
@@ -36,6 +65,7 @@ class SkillServices:
     phrases_for: Callable[[str], Phrases] = load_phrases
     time_zone_override: str | None = None
     settings_timeout: float = 1.0
+    pending: PendingFavourites = field(default_factory=PendingFavourites)
 
     def fallback_time_zone(self, locale: str) -> str:
         return LOCALE_TIME_ZONES.get(locale, "UTC")

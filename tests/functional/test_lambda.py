@@ -69,3 +69,11 @@ def test_importing_the_lambda_entry_imports_no_flask():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_skill_disabled_not_persisted_deletes_the_household_from_dynamodb(lambda_handler):
+    lambda_handler(load_event("starter_intent.json"), None)
+    table = boto3.resource("dynamodb").Table(TABLE)
+    assert table.scan()["Items"]
+    lambda_handler(load_event("skill_disabled.json"), None)
+    assert table.scan()["Items"] == []

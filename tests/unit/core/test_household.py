@@ -73,3 +73,19 @@ def test_merge_is_a_union_of_heard_sets(a, b):
     merged = Household.from_dict(merge(Household(heard=a).to_dict(), Household(heard=b).to_dict()))
     for moment in set(a) | set(b):
         assert merged.heard.get(moment, 0) == a.get(moment, 0) | b.get(moment, 0)
+
+
+def test_the_oldest_record_is_migrated_on_read():
+    # GIVEN a record as schema 1 wrote it (heard-sets as hex digits)
+    from pathlib import Path
+
+    old = json.loads((Path(__file__).parents[2] / "fixtures" / "household_v1.json").read_text())
+    # WHEN it is read
+    household = Household.from_dict(old)
+    # THEN nothing is lost, and it is written back in the current schema
+    assert household.heard == {"bedtime": int("1800000400000020000200c100", 16), "dinner": 5}
+    assert household.names == ["Sam", "Alex"] and household.favourites == old["favourites"]
+    assert household.conversation.starter_id == "bedtime-0012" and not household.phone_reminder
+    written = household.to_dict()
+    assert written["schema"] == 2
+    assert Household.from_dict(written) == household

@@ -1,0 +1,54 @@
+"""Skill events: a household that disables the skill and asks not to be remembered is
+forgotten, in whichever store holds it."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from ask_sdk_core.dispatch_components import AbstractRequestHandler
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.serialize import DefaultSerializer
+from ask_sdk_core.utils import is_request_type
+from ask_sdk_model import RequestEnvelope, Response
+
+__all__ = ["EventBodySerializer", "SkillDisabledHandler"]
+
+log = logging.getLogger(__name__)
+DISABLED = "AlexaSkillEvent.SkillDisabled"
+
+
+class EventBodySerializer(DefaultSerializer):
+    """The SDK's serializer, but a SkillDisabled event keeps its `body`.
+
+    ask_sdk_model's SkillDisabledRequest has no `body` field, so the one thing that says
+    whether to delete the household's data would be dropped during deserialization.
+    """
+
+    def deserialize(self, payload: str, obj_type: Any) -> Any:
+        result = super().deserialize(payload, obj_type)
+        if obj_type is RequestEnvelope and DISABLED in payload:
+            try:
+                body = json.loads(payload).get("request", {}).get("body")
+            except (ValueError, AttributeError):
+                body = None
+            if result is not None and result.request is not None:
+                result.request.body = body if isinstance(body, dict) else {}
+        return result
+
+
+class SkillDisabledHandler(AbstractRequestHandler):
+    """NOT_PERSISTED: delete everything kept for the household. PERSISTED: keep it."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_request_type(DISABLED)(handler_input)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        body = getattr(handler_input.request_envelope.request, "body", None) or {}
+        if body.get("userInformationPersistenceStatus") == "NOT_PERSISTED":
+            try:
+                handler_input.attributes_manager.delete_persistent_attributes()
+            except Exception:
+                log.error("could not delete a household after SkillDisabled", exc_info=True)
+        return handler_input.response_builder.response
