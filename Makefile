@@ -8,6 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 
 .PHONY: help install run chat test lint format bench models clean
+.PHONY: lambda-zip skill-package
 
 help:
 	@echo "make run     the skill web service on http://$(HOST):$(PORT)/ (dev mode, local store)"
@@ -16,6 +17,8 @@ help:
 	@echo "make lint    ruff"
 	@echo "make bench   the performance harness"
 	@echo "make models  rebuild interaction_models/ from its source"
+	@echo "make lambda-zip     the deployable Lambda zip, dist/lambda.zip"
+	@echo "make skill-package  the ASK CLI skill package, dist/skill-package (LAMBDA_ARN=arn:... sets its endpoint)"
 
 $(UV):
 	python3 -m pip install --user --quiet uv || python3 -m pip install --quiet uv || python3 -m pip install --quiet --break-system-packages uv
@@ -48,6 +51,12 @@ bench: install
 
 models: install
 	$(UV) run --frozen heart-to-heart models build
+
+lambda-zip: install
+	$(UV) run --frozen python -m skill.packaging lambda-zip --out dist/lambda.zip
+
+skill-package: install
+	$(UV) run --frozen python -m skill.packaging skill-package --out dist $(if $(LAMBDA_ARN),--endpoint $(LAMBDA_ARN))
 
 clean:
 	rm -rf .venv .pytest_cache .ruff_cache
