@@ -17,6 +17,7 @@ from skill.core.household import MAX_FAVOURITES, Household
 from skill.core.speech import Phrases
 
 __all__ = [
+    "SUPPORTED_LOCALES",
     "HouseholdSession",
     "hashed_user",
     "locale_of",
@@ -28,10 +29,17 @@ log = logging.getLogger(__name__)
 _STORE_FAILED = "store_failed"
 
 
+SUPPORTED_LOCALES = ("en-US", "en-GB", "en-CA", "en-AU", "en-IN")
+
+
 def locale_of(handler_input: HandlerInput) -> str:
-    request = handler_input.request_envelope.request
-    locale = getattr(request, "locale", None)
-    return locale if isinstance(locale, str) and locale else "en-US"
+    """The request's locale if the skill speaks it, else en-US.
+
+    Never the raw value: it picks a phrase file and keys a cache, so it must come from a
+    short, fixed list.
+    """
+    locale = getattr(handler_input.request_envelope.request, "locale", None)
+    return locale if locale in SUPPORTED_LOCALES else "en-US"
 
 
 def hashed_user(handler_input: HandlerInput) -> str:

@@ -194,3 +194,13 @@ def _id(text: str) -> str:
     matches = [s.id for s in LIBRARY if s.text == text]
     assert matches, f"not a starter: {text!r}"
     return matches[0]
+
+
+@pytest.mark.parametrize("locale", ["en-GB", "fr-FR", "../starters/bedtime", "x" * 300, ""])
+def test_any_locale_gets_a_greeting_never_an_apology(device, locale):
+    from skill.envelopes import launch_request
+
+    request = launch_request()
+    request["locale"] = locale
+    out = device.send(request, new_session_=True)
+    assert speech(out) and "Sorry" not in speech(out)
