@@ -7,9 +7,12 @@ SQLite handle or HTTP pool is shared between processes.
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gunicorn.app.base import BaseApplication
+
+if TYPE_CHECKING:
+    from ask_sdk_webservice_support.verifier import AbstractVerifier
 
 __all__ = ["serve"]
 
@@ -36,14 +39,24 @@ def serve(
     verify: bool,
     workers: int | None = None,
     threads: int = 4,
+    verifier: AbstractVerifier | None = None,
 ) -> None:
-    """Serve until interrupted. `verify=False` is dev mode: no signature checks."""
+    """Serve until interrupted. `verify=False` is dev mode: no signature checks.
+
+    `verifier` replaces the default `AlexaRequestVerifier` (the load harness passes one
+    that trusts its private certificate authority). `HEART_TO_HEART_SKILL_ID`, when set,
+    is checked by the verifier as well as by the skill.
+    """
     from skill.alexa import build_skill
+    from skill.alexa.builder import SKILL_ID_ENV
     from skill.cli import open_household_store
     from skill.web import create_app
 
+    skill_id = os.environ.get(SKILL_ID_ENV) or None
+
     def factory() -> Any:
-        return create_app(build_skill(open_household_store(store_url)), verify=verify)
+        skill = build_skill(open_household_store(store_url), skill_id=skill_id)
+        return create_app(skill, verify=verify, skill_id=skill_id, verifier=verifier)
 
     _Server(
         factory,

@@ -1,0 +1,581 @@
+"""AlexaRequestVerifier against a private root, intermediate and echo-api leaf: no network.
+
+`LocalAlexaPki` is also used by the Flask hardening tests and the load harness.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ask_sdk_core.serialize import DefaultSerializer
+from ask_sdk_model import RequestEnvelope
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.x509.oid import NameOID
+
+import skill.verify as verify_module
+from skill.verify import (
+    MAX_CHAIN_BYTES,
+    AlexaRequestVerifier,
+    VerificationException,
+    chain_url,
+    fetch_chain,
+)
+
+ECHO_URL = "https://s3.amazonaws.com/echo.api/echo-api-cert-test.pem"
+EVENTS = Path(__file__).resolve().parent.parent / "events"
+SKILL_ID = "amzn1.ask.skill.heart-to-heart-local"
+
+
+def _name(common_name: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+
+
+class LocalAlexaPki:
+    """A private CA standing in for Amazon's: root -> intermediate -> echo-api.amazon.com.
+
+    The CAs use EC keys (fast to make); the leaf is RSA, as Alexa's Signature-256 is.
+    """
+
+    def __init__(self, now: datetime | None = None, *, label: str = "Test") -> None:
+        self.now = now or datetime.now(UTC)
+        self.root_key = ec.generate_private_key(ec.SECP256R1())
+        self.root = self._ca(f"{label} Alexa Root", self.root_key, None)
+        self.intermediate_key = ec.generate_private_key(ec.SECP256R1())
+        self.intermediate = self._ca(
+            f"{label} Alexa Intermediate", self.intermediate_key, (self.root, self.root_key)
+        )
+        self.leaf_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.leaf = self.make_leaf()
+        self.chain = self.chain_pem()
+
+    def _ca(self, common_name: str, key: Any, issuer: tuple[Any, Any] | None) -> x509.Certificate:
+        issuer_cert, issuer_key = issuer or (None, key)
+        issuer_name = issuer_cert.subject if issuer_cert else _name(common_name)
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(_name(common_name))
+            .issuer_name(issuer_name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(self.now - timedelta(days=30))
+            .not_valid_after(self.now + timedelta(days=365))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .add_extension(
+                x509.KeyUsage(False, False, False, False, False, True, True, False, False),
+                critical=True,
+            )
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
+        )
+        if issuer_cert is not None:
+            builder = builder.add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), False
+            )
+        return builder.sign(issuer_key, hashes.SHA256())
+
+    def make_leaf(
+        self,
+        *,
+        dns_name: str = "echo-api.amazon.com",
+        not_before: datetime | None = None,
+        not_after: datetime | None = None,
+    ) -> x509.Certificate:
+        return (
+            x509.CertificateBuilder()
+            .subject_name(_name(dns_name))
+            .issuer_name(self.intermediate.subject)
+            .public_key(self.leaf_key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(not_before or self.now - timedelta(days=1))
+            .not_valid_after(not_after or self.now + timedelta(days=90))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(dns_name)]), False)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(
+                x509.KeyUsage(True, False, True, False, False, False, False, False, False),
+                critical=True,
+            )
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(
+                    self.intermediate_key.public_key()
+                ),
+                False,
+            )
+            .sign(self.intermediate_key, hashes.SHA256())
+        )
+
+    def chain_pem(
+        self, leaf: x509.Certificate | None = None, *, intermediates: bool = True
+    ) -> bytes:
+        certs = [leaf or self.leaf] + ([self.intermediate] if intermediates else [])
+        return b"".join(cert.public_bytes(serialization.Encoding.PEM) for cert in certs)
+
+    def sign(self, body: bytes, key: rsa.RSAPrivateKey | None = None) -> str:
+        signature = (key or self.leaf_key).sign(body, padding.PKCS1v15(), hashes.SHA256())
+        return base64.b64encode(signature).decode("ascii")
+
+    def headers(self, body: bytes, url: str = ECHO_URL) -> dict[str, str]:
+        return {"SignatureCertChainUrl": url, "Signature-256": self.sign(body)}
+
+    def verifier(self, **options: Any) -> AlexaRequestVerifier:
+        """A verifier trusting only this root and fetching only this chain, at ECHO_URL."""
+        options.setdefault("fetch", ChainServer({ECHO_URL: self.chain}))
+        return AlexaRequestVerifier(trust_roots=[self.root], **options)
+
+
+class ChainServer:
+    """An injected `fetch`: serves PEM bytes by URL and remembers every download."""
+
+    def __init__(self, chains: dict[str, bytes]) -> None:
+        self.chains = chains
+        self.calls: list[str] = []
+
+    def __call__(self, url: str) -> bytes:
+        self.calls.append(url)
+        return self.chains[url]
+
+
+def alexa_timestamp(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def event_body(name: str, when: datetime, **request: Any) -> str:
+    """A fixture event, stamped `when`, as the exact text Alexa would send."""
+    data = json.loads((EVENTS / name).read_text(encoding="utf-8"))
+    data["request"].update(timestamp=alexa_timestamp(when), **request)
+    return json.dumps(data)
+
+
+@pytest.fixture(scope="session")
+def pki() -> LocalAlexaPki:
+    return LocalAlexaPki()
+
+
+@pytest.fixture(scope="session")
+def stranger() -> LocalAlexaPki:
+    """Another CA with the same names: looks right, trusted by nobody."""
+    return LocalAlexaPki(label="Stranger")
+
+
+def check(verifier: AlexaRequestVerifier, body: str, headers: dict[str, str]) -> None:
+    envelope = DefaultSerializer().deserialize(body, RequestEnvelope)
+    verifier.verify(headers=headers, serialized_request_env=body, deserialized_request_env=envelope)
+
+
+def clock_at(when: datetime):
+    return lambda: when
+
+
+def test_a_genuine_request_passes(pki):
+    # GIVEN a launch request signed by the leaf, with the chain at Amazon's URL
+    verifier = pki.verifier(clock=clock_at(pki.now))
+    body = event_body("launch.json", pki.now)
+    # WHEN it is verified THEN nothing is raised
+    check(verifier, body, pki.headers(body.encode()))
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://s3.amazonaws.com/echo.api/echo-api-cert-test.pem",
+        "ftp://s3.amazonaws.com/echo.api/echo-api-cert-test.pem",
+        "https://notamazon.com/echo.api/echo-api-cert-test.pem",
+        "https://s3.amazonaws.com.evil.example/echo.api/echo-api-cert-test.pem",
+        "https://s3.amazonaws.com/EcHo.aPi/echo-api-cert-test.pem",
+        "https://s3.amazonaws.com/ECHO.API/echo-api-cert-test.pem",
+        "https://s3.amazonaws.com/invalid.path/echo-api-cert-test.pem",
+        "https://s3.amazonaws.com/echo.api/../evil/echo-api-cert-test.pem",
+        "https://s3.amazonaws.com/echo.api/%2e%2e/evil/echo-api-cert-test.pem",
+        "https://s3.amazonaws.com/echo.api",
+        "https://s3.amazonaws.com:563/echo.api/echo-api-cert-test.pem",
+        "https://s3.amazonaws.com:80/echo.api/echo-api-cert-test.pem",
+        "https://s3.amazonaws.com:99999/echo.api/echo-api-cert-test.pem",
+        "https://s3.amazonaws.com:port/echo.api/echo-api-cert-test.pem",
+        "not a url at all",
+    ],
+)
+def test_a_certificate_url_off_amazons_path_is_refused_without_a_download(pki, url):
+    # GIVEN a correctly signed request whose chain URL breaks one of Alexa's rules
+    fetch = ChainServer({})
+    verifier = pki.verifier(clock=clock_at(pki.now), fetch=fetch)
+    body = event_body("launch.json", pki.now)
+    # WHEN it is verified THEN it fails, and nothing was fetched
+    with pytest.raises(VerificationException, match="certificate URL"):
+        check(verifier, body, pki.headers(body.encode(), url=url))
+    assert fetch.calls == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "HTTPS://s3.amazonaws.com:443/echo.api/echo-api-cert-test.pem",
+        "https://S3.AMAZONAWS.COM/echo.api/echo-api-cert-test.pem",
+        "https://s3.amazonaws.com/echo.api/../echo.api/echo-api-cert-test.pem",
+        "https://s3.amazonaws.com/echo.api/./echo-api-cert-test.pem",
+    ],
+)
+def test_equivalent_certificate_urls_fetch_the_canonical_one(pki, url):
+    # GIVEN a spelling Alexa's rules allow
+    fetch = ChainServer({ECHO_URL: pki.chain})
+    verifier = pki.verifier(clock=clock_at(pki.now), fetch=fetch)
+    body = event_body("launch.json", pki.now)
+    # WHEN it is verified THEN it passes, and the canonical URL is what was fetched
+    check(verifier, body, pki.headers(body.encode(), url=url))
+    assert fetch.calls == [ECHO_URL]
+    assert chain_url(url) == ECHO_URL
+
+
+def _chain_case(pki: LocalAlexaPki, stranger: LocalAlexaPki, case: str) -> tuple[bytes, Any]:
+    """The chain to serve for a case, and the key that signs the body."""
+    now = pki.now
+    if case == "leaf expired":
+        leaf = pki.make_leaf(not_before=now - timedelta(days=60), not_after=now - timedelta(days=1))
+        return pki.chain_pem(leaf), pki.leaf_key
+    if case == "leaf not yet valid":
+        leaf = pki.make_leaf(not_before=now + timedelta(days=1), not_after=now + timedelta(days=9))
+        return pki.chain_pem(leaf), pki.leaf_key
+    if case == "wrong SAN":
+        return pki.chain_pem(pki.make_leaf(dns_name="evil.example.com")), pki.leaf_key
+    if case == "untrusted root":
+        return stranger.chain, stranger.leaf_key
+    if case == "missing intermediate":
+        return pki.chain_pem(intermediates=False), pki.leaf_key
+    if case == "not PEM":
+        return b"-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n", pki.leaf_key
+    if case == "empty":
+        return b"", pki.leaf_key
+    if case == "oversized download":
+        return pki.chain + b"\n" * MAX_CHAIN_BYTES, pki.leaf_key
+    raise AssertionError(case)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "leaf expired",
+        "leaf not yet valid",
+        "wrong SAN",
+        "untrusted root",
+        "missing intermediate",
+        "not PEM",
+        "empty",
+        "oversized download",
+    ],
+)
+def test_a_chain_that_does_not_prove_amazon_signed_is_refused(pki, stranger, case):
+    # GIVEN a request signed with the matching key, but a flawed chain at the URL
+    chain, key = _chain_case(pki, stranger, case)
+    verifier = pki.verifier(clock=clock_at(pki.now), fetch=ChainServer({ECHO_URL: chain}))
+    body = event_body("launch.json", pki.now)
+    headers = {"SignatureCertChainUrl": ECHO_URL, "Signature-256": pki.sign(body.encode(), key)}
+    # WHEN it is verified THEN it fails, and the bad chain is not cached
+    with pytest.raises(VerificationException, match="certificate"):
+        check(verifier, body, headers)
+    assert len(verifier.cache) == 0
+
+
+@pytest.mark.parametrize("error", [TimeoutError("timed out"), OSError("refused"), KeyError("x")])
+def test_a_download_that_fails_is_a_refusal_not_a_crash(pki, error):
+    # GIVEN a fetch that raises
+    def fetch(url: str) -> bytes:
+        raise error
+
+    verifier = pki.verifier(clock=clock_at(pki.now), fetch=fetch)
+    body = event_body("launch.json", pki.now)
+    # WHEN it is verified THEN it fails as a verification failure
+    with pytest.raises(VerificationException, match="could not be fetched"):
+        check(verifier, body, pki.headers(body.encode()))
+
+
+def test_the_default_trust_roots_do_not_trust_a_private_ca(pki):
+    # GIVEN a verifier with certifi's roots (the production default)
+    verifier = AlexaRequestVerifier(fetch=ChainServer({ECHO_URL: pki.chain}))
+    body = event_body("launch.json", datetime.now(UTC))
+    # WHEN a request signed under the private CA arrives THEN it is refused
+    with pytest.raises(VerificationException, match="not trusted"):
+        check(verifier, body, pki.headers(body.encode()))
+
+
+def test_a_tampered_body_is_refused(pki):
+    # GIVEN a signature over one body, sent with another
+    verifier = pki.verifier(clock=clock_at(pki.now))
+    body = event_body("launch.json", pki.now)
+    headers = pki.headers(body.encode())
+    tampered = body.replace("lambda-household", "someone-else")
+    # WHEN verified THEN it fails
+    with pytest.raises(VerificationException, match="signature"):
+        check(verifier, tampered, headers)
+
+
+@pytest.mark.parametrize(
+    "signature",
+    ["wrong key", "not base64 !!", "", "c2hvcnQ=", "truncated"],
+)
+def test_a_wrong_signature_is_refused(pki, stranger, signature):
+    # GIVEN a valid chain but a signature that is not the leaf's over this body
+    verifier = pki.verifier(clock=clock_at(pki.now))
+    body = event_body("launch.json", pki.now)
+    if signature == "wrong key":
+        signature = pki.sign(body.encode(), stranger.leaf_key)
+    elif signature == "truncated":
+        signature = pki.sign(body.encode())[:-8]
+    headers = {"SignatureCertChainUrl": ECHO_URL, "Signature-256": signature}
+    # WHEN verified THEN it fails
+    with pytest.raises(VerificationException, match="signature"):
+        check(verifier, body, headers)
+
+
+@pytest.mark.parametrize("missing", ["SignatureCertChainUrl", "Signature-256", "both"])
+def test_missing_signature_headers_are_refused(pki, missing):
+    # GIVEN a signed request with a header left out
+    verifier = pki.verifier(clock=clock_at(pki.now))
+    body = event_body("launch.json", pki.now)
+    headers = {
+        name: value
+        for name, value in pki.headers(body.encode()).items()
+        if missing not in (name, "both")
+    }
+    # WHEN verified THEN it fails
+    with pytest.raises(VerificationException, match="headers are missing"):
+        check(verifier, body, headers)
+
+
+def test_header_names_are_matched_without_regard_to_case(pki):
+    # GIVEN headers in lower case, as some proxies forward them, in a plain dict
+    verifier = pki.verifier(clock=clock_at(pki.now))
+    body = event_body("launch.json", pki.now)
+    headers = {name.lower(): value for name, value in pki.headers(body.encode()).items()}
+    # WHEN verified THEN it passes
+    check(verifier, body, headers)
+
+
+@pytest.mark.parametrize(
+    ("event", "offset", "passes"),
+    [
+        ("launch.json", timedelta(seconds=149), True),
+        ("launch.json", timedelta(seconds=-149), True),
+        ("launch.json", timedelta(seconds=151), False),
+        ("launch.json", timedelta(seconds=-151), False),
+        ("launch.json", timedelta(hours=-30), False),
+        ("skill_disabled.json", timedelta(minutes=30), True),
+        ("skill_disabled.json", timedelta(minutes=-30), True),
+        ("skill_disabled.json", timedelta(hours=2), False),
+        ("skill_disabled.json", timedelta(hours=-2), False),
+    ],
+)
+def test_timestamps_must_be_recent(pki, event, offset, passes):
+    # GIVEN a request stamped `offset` away from the verifier's now
+    verifier = pki.verifier(clock=clock_at(pki.now))
+    body = event_body(event, pki.now + offset)
+    headers = pki.headers(body.encode())
+    # WHEN verified THEN only a stamp within 150 s (skill events: 1 hour) passes
+    if passes:
+        check(verifier, body, headers)
+    else:
+        with pytest.raises(VerificationException, match="timestamp"):
+            check(verifier, body, headers)
+
+
+def test_a_request_without_a_timestamp_is_refused(pki):
+    # GIVEN a signed request with no request.timestamp
+    verifier = pki.verifier(clock=clock_at(pki.now))
+    data = json.loads(event_body("launch.json", pki.now))
+    del data["request"]["timestamp"]
+    body = json.dumps(data)
+    # WHEN verified THEN it fails
+    with pytest.raises(VerificationException, match="timestamp"):
+        check(verifier, body, pki.headers(body.encode()))
+
+
+@pytest.mark.parametrize(
+    ("configured", "passes"),
+    [(None, True), (SKILL_ID, True), ("amzn1.ask.skill.someone-else", False)],
+)
+def test_the_skill_id_must_match_when_configured(pki, configured, passes):
+    # GIVEN a verifier for `configured` and a request for SKILL_ID
+    verifier = pki.verifier(clock=clock_at(pki.now), skill_id=configured)
+    body = event_body("launch.json", pki.now)
+    headers = pki.headers(body.encode())
+    # WHEN verified THEN only the matching (or unconfigured) skill passes
+    if passes:
+        check(verifier, body, headers)
+    else:
+        with pytest.raises(VerificationException, match="another skill"):
+            check(verifier, body, headers)
+
+
+def test_a_second_request_uses_the_cached_chain(pki):
+    # GIVEN a verifier that has verified one request
+    fetch = ChainServer({ECHO_URL: pki.chain})
+    verifier = pki.verifier(clock=clock_at(pki.now), fetch=fetch)
+    first = event_body("launch.json", pki.now)
+    check(verifier, first, pki.headers(first.encode()))
+    # WHEN another arrives with the same chain URL
+    second = event_body("help_intent.json", pki.now)
+    check(verifier, second, pki.headers(second.encode()))
+    # THEN the chain was downloaded once
+    assert fetch.calls == [ECHO_URL]
+
+
+def test_the_cache_stays_bounded_and_drops_the_oldest(pki):
+    # GIVEN 20 distinct chain URLs, all serving the chain, and a cache of 16
+    urls = [f"https://s3.amazonaws.com/echo.api/cert-{n}.pem" for n in range(20)]
+    fetch = ChainServer(dict.fromkeys(urls, pki.chain))
+    verifier = pki.verifier(clock=clock_at(pki.now), fetch=fetch, cache_size=16)
+    body = event_body("launch.json", pki.now)
+    # WHEN a request comes in for each
+    for url in urls:
+        check(verifier, body, pki.headers(body.encode(), url=url))
+    # THEN the cache holds 16, and the first URL (evicted) is fetched again
+    assert len(verifier.cache) == 16
+    check(verifier, body, pki.headers(body.encode(), url=urls[0]))
+    assert fetch.calls.count(urls[0]) == 2
+    check(verifier, body, pki.headers(body.encode(), url=urls[-1]))
+    assert fetch.calls.count(urls[-1]) == 1
+
+
+def test_a_cached_chain_is_not_trusted_after_the_leaf_expires(pki):
+    # GIVEN a verified request and a leaf that expires tomorrow
+    leaf = pki.make_leaf(not_after=pki.now + timedelta(days=1))
+    fetch = ChainServer({ECHO_URL: pki.chain_pem(leaf)})
+    now = [pki.now]
+    verifier = pki.verifier(clock=lambda: now[0], fetch=fetch)
+    body = event_body("launch.json", pki.now)
+    check(verifier, body, pki.headers(body.encode()))
+    # WHEN a fresh request arrives two days later
+    now[0] = pki.now + timedelta(days=2)
+    later = event_body("launch.json", now[0])
+    # THEN the chain is fetched again and refused
+    with pytest.raises(VerificationException, match="not trusted"):
+        check(verifier, later, pki.headers(later.encode()))
+    assert fetch.calls == [ECHO_URL, ECHO_URL]
+
+
+def test_concurrent_requests_share_one_verifier_safely(pki):
+    # GIVEN one verifier and eight threads, each verifying requests at once
+    urls = [f"https://s3.amazonaws.com/echo.api/cert-{n}.pem" for n in range(8)]
+    fetch = ChainServer(dict.fromkeys(urls, pki.chain))
+    verifier = pki.verifier(clock=clock_at(pki.now), fetch=fetch, cache_size=4)
+    body = event_body("launch.json", pki.now)
+    errors: list[BaseException] = []
+
+    def work(url: str) -> None:
+        try:
+            for _ in range(10):
+                check(verifier, body, pki.headers(body.encode(), url=url))
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=work, args=(url,)) for url in urls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # THEN all passed and the cache kept its bound
+    assert errors == [] and len(verifier.cache) <= 4
+
+
+# The production download, against a loopback HTTPS server that trusts the private CA.
+
+
+@pytest.fixture
+def https_server(pki, monkeypatch, tmp_path) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Serves `behaviour["body"]`, optionally dripping it; `fetch_chain` trusts pki's root."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name("localhost"))
+        .issuer_name(pki.intermediate.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(pki.now - timedelta(days=1))
+        .not_valid_after(pki.now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), False)
+        .sign(pki.intermediate_key, hashes.SHA256())
+    )
+    behaviour: dict[str, Any] = {"body": b"", "drip": 0.0}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(behaviour["body"])))
+            self.end_headers()
+            try:
+                if behaviour["drip"]:
+                    for byte in behaviour["body"][:20]:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(behaviour["drip"])
+                else:
+                    self.wfile.write(behaviour["body"])
+            except OSError:
+                pass  # the client gave up, as it should
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    tmp = tmp_path
+    (tmp / "cert.pem").write_bytes(
+        cert.public_bytes(serialization.Encoding.PEM)
+        + pki.intermediate.public_bytes(serialization.Encoding.PEM)
+    )
+    (tmp / "key.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_context.load_cert_chain(tmp / "cert.pem", tmp / "key.pem")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    server.socket = server_context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    client_context = ssl.create_default_context(
+        cadata=pki.root.public_bytes(serialization.Encoding.PEM).decode()
+    )
+    monkeypatch.setattr(verify_module, "_tls_context", lambda: client_context)
+    try:
+        yield f"https://localhost:{server.server_address[1]}/echo.api/chain.pem", behaviour
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_download_reads_the_chain(https_server, pki):
+    # GIVEN an HTTPS server with the chain WHEN it is downloaded THEN the bytes arrive whole
+    url, behaviour = https_server
+    behaviour["body"] = pki.chain
+    assert fetch_chain(url) == pki.chain
+
+
+def test_the_download_stops_reading_past_the_size_cap(https_server):
+    # GIVEN a server answering with a megabyte
+    url, behaviour = https_server
+    behaviour["body"] = b"A" * (1024 * 1024)
+    # WHEN it is downloaded THEN at most one byte past the cap is read
+    assert len(fetch_chain(url)) == MAX_CHAIN_BYTES + 1
+
+
+def test_the_download_gives_up_on_a_slow_server(https_server):
+    # GIVEN a server that drips one byte every 0.2 s
+    url, behaviour = https_server
+    behaviour["body"], behaviour["drip"] = b"B" * 100, 0.2
+    started = time.monotonic()
+    # WHEN it is downloaded with a 0.5 s budget THEN it gives up soon after
+    with pytest.raises((TimeoutError, socket.timeout)):
+        fetch_chain(url, timeout=0.5)
+    assert time.monotonic() - started < 2
