@@ -33,7 +33,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from skill.envelopes import envelope, intent_request, launch_request, new_session
-from tests.unit.test_verify import ECHO_URL, LocalAlexaPki
+from tests.pki import ECHO_URL, LocalAlexaPki
 
 MAX_SECONDS = 600
 RESIGN_EVERY = 60.0

@@ -13,7 +13,7 @@ import pytest
 from skill.verify import AlexaRequestVerifier
 from skill.web import MAX_BODY_BYTES, create_app
 from tests.conftest import speech
-from tests.unit.test_verify import ECHO_URL, ChainServer, LocalAlexaPki, event_body
+from tests.pki import ECHO_URL, ChainServer, LocalAlexaPki, event_body
 
 ALEXA_JSON = "application/json; charset=utf-8"
 INTERNALS = re.compile(r"Traceback|File \"|\.py\b|site-packages|/work/|/usr/|/home/")
