@@ -47,6 +47,15 @@ def open_household_store(url: str | None):
     return store
 
 
+def store_or_exit(url: str | None):
+    """The store, or a one-line error and exit status 2 for a bad store URL."""
+    try:
+        return open_household_store(url)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from skill.server import serve
 
@@ -57,11 +66,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    try:
-        store = open_household_store(args.store)
-    except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    # Opened here only to fail fast on a bad URL and create the table or file; each server
+    # worker opens its own after the fork, so no database handle crosses processes.
+    store = store_or_exit(args.store)
+    description = repr(store)
+    close = getattr(store, "close", None)
+    if close is not None:
+        close()
     if args.dev:
         banner = "!" * 72
         print(
@@ -71,7 +82,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
             flush=True,
         )
-    print(f"Heart to Heart on http://{args.host}:{args.port}/  (store: {store!r})", flush=True)
+    print(f"Heart to Heart on http://{args.host}:{args.port}/  (store: {description})", flush=True)
     serve(args.store, host=args.host, port=args.port, verify=not args.dev, workers=args.workers)
     return 0
 
@@ -91,11 +102,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from skill.alexa import SkillServices, build_skill
     from skill.chat import ChatSession
 
-    try:
-        store = open_household_store(args.store)
-    except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    store = store_or_exit(args.store)
     services = SkillServices(time_zone_override=args.time_zone or local_time_zone())
     skill = build_skill(store, services)
     interactive = sys.stdin.isatty()
@@ -120,11 +127,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     """The household's record as JSON on stdout: everything the skill keeps about it."""
     import json
 
-    try:
-        store = open_household_store(args.store)
-    except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    store = store_or_exit(args.store)
     record = store.get(args.user)
     if record is None:
         print("no household is stored under that user id", file=sys.stderr)
@@ -136,11 +139,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_forget(args: argparse.Namespace) -> int:
     """Delete the household's record: what an operator runs when someone asks to be forgotten."""
-    try:
-        store = open_household_store(args.store)
-    except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    store = store_or_exit(args.store)
     existed = store.get(args.user) is not None
     store.delete(args.user)
     print("forgotten" if existed else "nothing was stored under that user id")

@@ -1,6 +1,10 @@
 """The AWS Lambda entry point. Imports no Flask; builds the skill once per container.
 
 Environment: TABLE_NAME (the DynamoDB table), HEART_TO_HEART_SKILL_ID (optional).
+
+Importing this module loads the SDK and boto3 only; the handlers, their models and the
+content load with the first request (see `skill()`), which keeps the import itself close
+to a hello-world skill's (`make bench`, part 3).
 """
 
 from __future__ import annotations
@@ -8,14 +12,14 @@ from __future__ import annotations
 import json
 import logging
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ask_sdk_core.skill import CustomSkill
 from ask_sdk_model import RequestEnvelope
 
-from skill.alexa.builder import build_skill
-from skill.core.household import merge
 from skill.storage.dynamodb import DynamoDbStore
+
+if TYPE_CHECKING:
+    from ask_sdk_core.skill import CustomSkill
 
 __all__ = ["TABLE_ENV", "handler"]
 
@@ -26,8 +30,12 @@ _skill: CustomSkill | None = None
 
 
 def skill() -> CustomSkill:
+    """The skill, built on first use: handlers, content and the (lazy) DynamoDB store."""
     global _skill
     if _skill is None:
+        from skill.alexa.builder import build_skill
+        from skill.core.household import merge
+
         table = os.environ.get(TABLE_ENV)
         if not table:
             log.error("%s is not set: households will not be remembered", TABLE_ENV)

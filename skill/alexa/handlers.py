@@ -33,15 +33,15 @@ from skill.alexa.services import SkillServices
 from skill.alexa.starter_handlers import (
     AudienceHandler,
     DepthShiftHandler,
+    FavouriteChangeHandler,
     NamesHandler,
     PhoneReminderHandler,
     PlayFavouritesHandler,
-    RemoveFavouriteHandler,
     RepeatHandler,
-    SaveFavouriteHandler,
     StarterHandler,
     StartOverHandler,
 )
+from skill.core import conversation as talk
 from skill.core.moments import Moment, part_of_day
 
 __all__ = ["request_handlers"]
@@ -197,8 +197,8 @@ def request_handlers(services: SkillServices) -> list[AbstractRequestHandler]:
         DepthShiftHandler(services, "LighterIntent", -1),
         YesHandler(services),
         RepeatHandler(services),
-        SaveFavouriteHandler(services),
-        RemoveFavouriteHandler(services),
+        FavouriteChangeHandler(services, "SaveFavoriteIntent", talk.save_favourite),
+        FavouriteChangeHandler(services, "RemoveFavoriteIntent", talk.remove_favourite),
         PlayFavouritesHandler(services),
         AudienceHandler(services),
         NamesHandler(services),

@@ -13,18 +13,18 @@ from skill.alexa.reply import reply
 from skill.alexa.services import SkillServices
 from skill.alexa.visuals import add_starter_visual
 from skill.core import conversation as talk
+from skill.core.conversation import FavouriteChange
 from skill.core.moments import Moment
 from skill.core.replies import compose_starter
 
 __all__ = [
     "AudienceHandler",
     "DepthShiftHandler",
+    "FavouriteChangeHandler",
     "NamesHandler",
     "PhoneReminderHandler",
     "PlayFavouritesHandler",
-    "RemoveFavouriteHandler",
     "RepeatHandler",
-    "SaveFavouriteHandler",
     "StartOverHandler",
     "StarterHandler",
 ]
@@ -88,22 +88,17 @@ class RepeatHandler(SkillHandler):
         return reply(handler_input, composed.sentences)
 
 
-class SaveFavouriteHandler(SkillHandler):
-    intents = ("SaveFavoriteIntent",)
+class FavouriteChangeHandler(SkillHandler):
+    """ "Save that one" and "remove that one": change the favourites, say what happened."""
+
+    def __init__(self, services: SkillServices, intent: str, change: FavouriteChange) -> None:
+        super().__init__(services)
+        self.intents = (intent,)
+        self.change = change
 
     def handle(self, handler_input: HandlerInput) -> Response:
         session = self.session(handler_input)
-        result, _ = talk.save_favourite(session.household, self.services.library, now=session.now)
-        session.save()
-        return reply(handler_input, [session.phrases.line(f"favourite_{result}", session.rng)])
-
-
-class RemoveFavouriteHandler(SkillHandler):
-    intents = ("RemoveFavoriteIntent",)
-
-    def handle(self, handler_input: HandlerInput) -> Response:
-        session = self.session(handler_input)
-        result, _ = talk.remove_favourite(session.household, self.services.library, now=session.now)
+        result, _ = self.change(session.household, self.services.library, now=session.now)
         session.save()
         return reply(handler_input, [session.phrases.line(f"favourite_{result}", session.rng)])
 

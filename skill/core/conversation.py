@@ -7,6 +7,7 @@ place; the caller saves it. Nothing here knows about Alexa.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -15,6 +16,7 @@ from skill.core.moments import Moment
 from skill.core.starters import DEPTHS, Library, Pool, Starter, pick
 
 __all__ = [
+    "FavouriteChange",
     "FavouriteResult",
     "StarterTurn",
     "next_starter",
@@ -34,6 +36,9 @@ class FavouriteResult(StrEnum):
     NOTHING = "nothing"
     REMOVED = "removed"
     NOT_SAVED = "not_saved"
+
+
+FavouriteChange = Callable[..., "tuple[FavouriteResult, Starter | None]"]
 
 
 @dataclass(frozen=True, slots=True)

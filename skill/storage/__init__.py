@@ -1,11 +1,14 @@
 """Where households' attributes live: ``open_store(url)`` picks SQLite or DynamoDB.
 
-The DynamoDB store (and so boto3) is imported only when a DynamoDB URL is opened or
-``DynamoDbStore`` is asked for, so a local SQLite run does not pay for boto3.
+``MemoryStore`` keeps them in a dict in the process (benchmarks, tests).
+
+Each store class is imported only when it is asked for (or its URL opened): a local
+SQLite run does not pay for boto3, and the Lambda function does not pay for sqlite3.
 """
 
 from __future__ import annotations
 
+import importlib
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +26,6 @@ from skill.storage.base import (
     key_digest,
     ours_wins,
 )
-from skill.storage.sqlite import SqliteStore
 from skill.storage.urls import (
     STORE_ENV_VAR,
     DynamoDbUrl,
@@ -36,6 +38,8 @@ from skill.storage.urls import (
 
 if TYPE_CHECKING:
     from skill.storage.dynamodb import DynamoDbStore
+    from skill.storage.memory import MemoryStore
+    from skill.storage.sqlite import SqliteStore
 
 __all__ = [
     "KEY_ATTRIBUTE",
@@ -46,6 +50,7 @@ __all__ = [
     "DynamoDbStore",
     "DynamoDbUrl",
     "HouseholdStore",
+    "MemoryStore",
     "Merge",
     "SqliteStore",
     "SqliteUrl",
@@ -75,6 +80,8 @@ def open_store(
     """
     location = parse_store_url(default_store_url() if url is None else url)
     if isinstance(location, SqliteUrl):
+        from skill.storage.sqlite import SqliteStore
+
         return SqliteStore(location.path, merge=merge, clock=clock, sleep=sleep)
     from skill.storage.dynamodb import DynamoDbStore
 
@@ -88,10 +95,18 @@ def open_store(
     )
 
 
-def __getattr__(name: str) -> Any:
-    """Import the DynamoDB store (and boto3) only when someone asks for it."""
-    if name == "DynamoDbStore":
-        from skill.storage.dynamodb import DynamoDbStore
+_LAZY = {
+    "DynamoDbStore": "skill.storage.dynamodb",
+    "MemoryStore": "skill.storage.memory",
+    "SqliteStore": "skill.storage.sqlite",
+}
 
-        return DynamoDbStore
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+def __getattr__(name: str) -> Any:
+    """Import a store class (and boto3 or sqlite3 with it) only when someone asks for it."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
