@@ -3,7 +3,8 @@
 export UV_PYTHON_DOWNLOADS := never
 export PATH := $(HOME)/.local/bin:$(PATH)
 
-UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
+# uv from PATH, else as a module of python3 (where `pip install uv` puts it either way).
+UV := $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
@@ -20,10 +21,10 @@ help:
 	@echo "make lambda-zip     the deployable Lambda zip, dist/lambda.zip"
 	@echo "make skill-package  the ASK CLI skill package, dist/skill-package (LAMBDA_ARN=arn:... sets its endpoint)"
 
-$(UV):
-	python3 -m pip install --user --quiet uv || python3 -m pip install --quiet uv || python3 -m pip install --quiet --break-system-packages uv
-
-.venv/.synced: pyproject.toml uv.lock | $(UV)
+.venv/.synced: pyproject.toml uv.lock
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv \
+		|| python3 -m pip install --quiet --user uv \
+		|| python3 -m pip install --quiet --break-system-packages uv
 	$(UV) sync --frozen
 	@touch $@
 
