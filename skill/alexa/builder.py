@@ -9,7 +9,7 @@ from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
 
 from skill.alexa.api_client import TimeoutApiClient
-from skill.alexa.events import EventBodySerializer
+from skill.alexa.events import SkillSerializer
 from skill.alexa.handlers import request_handlers
 from skill.alexa.interceptors import ApologyExceptionHandler, RequestLogger, ResponseLogger
 from skill.alexa.services import SkillServices
@@ -39,5 +39,5 @@ def build_skill(
     builder.add_global_request_interceptor(RequestLogger())
     builder.add_global_response_interceptor(ResponseLogger())
     skill = builder.create()
-    skill.serializer = EventBodySerializer()
+    skill.serializer = SkillSerializer()
     return skill

@@ -27,6 +27,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 _STORE_FAILED = "store_failed"
+_VERSION = "_version"  # the store's optimistic-concurrency version, carried through
 
 
 SUPPORTED_LOCALES = ("en-US", "en-GB", "en-CA", "en-AU", "en-IN")
@@ -139,9 +140,10 @@ class HouseholdSession:
         data = self._household.to_dict()
         if data == self._as_read:
             return
-        version = manager.persistent_attributes.get("_version")
+        version = manager.persistent_attributes.get(_VERSION)
         if version is not None:
-            data["_version"] = version
+            data[_VERSION] = version
+        sent = dict(data)
         try:
             manager.persistent_attributes = data
             manager.save_persistent_attributes()
@@ -149,10 +151,13 @@ class HouseholdSession:
             log.warning("household store unavailable on write", exc_info=True)
             self._hold_unsaved_favourites()
             return
-        # On a conflict the store merged another device's changes into `data`: carry on
-        # from the merged record so a second save in this request cannot undo them.
-        self._household = Household.from_dict(manager.persistent_attributes)
-        self._as_read = self._household.to_dict()
+        sent.pop(_VERSION, None)
+        if any(data.get(key) is not value for key, value in sent.items()):
+            # On a conflict the store merged another device's changes into `data`: carry on
+            # from the merged record so a second save in this request cannot undo them.
+            self._household = Household.from_dict(data)
+            sent = self._household.to_dict()
+        self._as_read = sent
 
     def local_now(self) -> datetime:
         """Now on the household's clock: device time zone, cached for a week."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import date, datetime
 from typing import Any
 
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
@@ -13,18 +14,31 @@ from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_core.utils import is_request_type
 from ask_sdk_model import RequestEnvelope, Response
 
-__all__ = ["EventBodySerializer", "SkillDisabledHandler"]
+__all__ = ["SkillDisabledHandler", "SkillSerializer"]
 
 log = logging.getLogger(__name__)
 DISABLED = "AlexaSkillEvent.SkillDisabled"
 
 
-class EventBodySerializer(DefaultSerializer):
-    """The SDK's serializer, but a SkillDisabled event keeps its `body`.
+class SkillSerializer(DefaultSerializer):
+    """The SDK's serializer with two fixes.
 
-    ask_sdk_model's SkillDisabledRequest has no `body` field, so the one thing that says
-    whether to delete the household's data would be dropped during deserialization.
+    A SkillDisabled event keeps its `body`: ask_sdk_model's SkillDisabledRequest has no such
+    field, so the one thing that says whether to delete the household's data would be
+    dropped. And timestamps are read with `datetime.fromisoformat` before falling back to
+    dateutil, whose general parser was the largest single cost of reading a request.
     """
+
+    # Overrides the SDK's name-mangled private method of the same name.
+    def _DefaultSerializer__deserialize_datetime(self, payload: str, obj_type: Any) -> Any:
+        if isinstance(payload, str):
+            try:
+                parsed = datetime.fromisoformat(payload)
+            except ValueError:
+                pass
+            else:
+                return parsed.date() if obj_type is date else parsed
+        return DefaultSerializer._DefaultSerializer__deserialize_datetime(self, payload, obj_type)
 
     def deserialize(self, payload: str, obj_type: Any) -> Any:
         result = super().deserialize(payload, obj_type)

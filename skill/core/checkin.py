@@ -10,7 +10,7 @@ kindly and met in the middle, both high ends with an offer of a deeper bedtime s
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -69,7 +69,7 @@ class CheckIn:
     updated_at: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**vars(self), "ratings": list(self.ratings)}
 
     @classmethod
     def from_dict(cls, raw: Any) -> CheckIn | None:

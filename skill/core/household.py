@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from skill.core.checkin import CheckIn
@@ -94,10 +94,30 @@ class Household:
         del self.checkins[:-MAX_CHECKIN_HISTORY]
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["heard"] = {moment: _encode_bits(bits) for moment, bits in self.heard.items() if bits}
-        data["schema"] = SCHEMA_VERSION
-        return data
+        """The record as plain JSON-ready data, sharing nothing mutable with the household.
+
+        Written out field by field: `dataclasses.asdict` deep-copies through reflection and
+        was the largest cost of a turn.
+        """
+        return {
+            "audience": self.audience,
+            "names": list(self.names),
+            "heard": {moment: _encode_bits(bits) for moment, bits in self.heard.items() if bits},
+            "favourites": list(self.favourites),
+            "conversation": vars(self.conversation).copy() if self.conversation else None,
+            "phone_reminder": self.phone_reminder,
+            "next_speaker": self.next_speaker,
+            "hints_heard": self.hints_heard,
+            "time_zone": self.time_zone,
+            "time_zone_checked_at": self.time_zone_checked_at,
+            "checkin": self.checkin.to_dict() if self.checkin else None,
+            "checkins": [{"at": c["at"], "ratings": list(c["ratings"])} for c in self.checkins],
+            "daily_starters": dict(self.daily_starters),
+            "reminder": dict(self.reminder) if self.reminder else None,
+            "pending_reminder": self.pending_reminder,
+            "updated_at": self.updated_at,
+            "schema": SCHEMA_VERSION,
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> Household:

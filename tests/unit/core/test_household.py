@@ -89,3 +89,26 @@ def test_the_oldest_record_is_migrated_on_read():
     written = household.to_dict()
     assert written["schema"] == 2
     assert Household.from_dict(written) == household
+
+
+def test_to_dict_writes_every_field_and_shares_nothing_mutable():
+    from dataclasses import fields
+
+    from skill.core.checkin import CheckIn
+
+    household = Household(
+        names=["A", "B"],
+        conversation=Conversation(starter_id="x"),
+        checkin=CheckIn(ratings=[3, None]),
+        checkins=[{"at": 1.0, "ratings": [2, 4]}],
+        daily_starters={"2026-11-25": 2},
+        reminder={"token": "t", "time": "21:00"},
+    )
+    data = household.to_dict()
+    assert set(data) == {f.name for f in fields(Household)} | {"schema"}
+    data["names"].append("C")
+    data["conversation"]["starter_id"] = "y"
+    data["checkin"]["ratings"][0] = 1
+    data["checkins"][0]["ratings"][0] = 5
+    assert household.names == ["A", "B"] and household.conversation.starter_id == "x"
+    assert household.checkin.ratings == [3, None] and household.checkins[0]["ratings"] == [2, 4]

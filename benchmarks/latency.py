@@ -1,0 +1,186 @@
+"""Part 1: in-process latency per request type, against a hello-world ASK SDK skill.
+
+Each request goes the Lambda handler's way (event dict -> JSON -> envelope -> skill ->
+response dict). One household's evening (see ``workload.VISIT``) is replayed for many
+households, each starting from a lived-in record; every envelope is answered by our skill
+on an in-memory store, by our skill on a SQLite file and by the hello-world skill, one
+right after the other, so all three share the machine's state of the moment.
+
+Nothing in-process waits (one thread, no contention, no network), so a request's latency
+is the CPU time its thread spends. The ratios use that clock, which other processes on a
+busy machine cannot inflate; wall-clock ratios are reported beside them as a check.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+from benchmarks import Figure, Goal, median, percentile, ratio
+from benchmarks.workload import (
+    EVENING,
+    SECONDS_BETWEEN_TURNS,
+    VISIT,
+    Clock,
+    Visit,
+    hello_world_skill,
+    households,
+    invoke,
+    our_skill,
+    seed_record,
+)
+from skill.core.household import merge
+from skill.storage import MemoryStore, SqliteStore
+
+__all__ = ["KINDS", "measure", "run"]
+
+KINDS = ("launch", "starter", "next", "deeper", "save", "checkin", "rating", "help")
+KIND_LABELS = {
+    "launch": "launch",
+    "starter": "starter",
+    "next": "next",
+    "deeper": "deeper",
+    "save": "save favourite",
+    "checkin": "check-in: CheckInIntent",
+    "rating": "check-in: RatingIntent",
+    "help": "help",
+    "skill_disabled": "SkillDisabled",
+}
+GOAL = Goal("<=", 2.0)
+SIDES = ("memory", "sqlite", "hello")
+
+
+class _Complaints(logging.Handler):
+    """Counts warnings and errors the skill logs: a fast apology is not a fast answer."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+
+
+Samples = dict[str, dict[str, list[float]]]
+
+
+def _clock_cost(clock: Callable[[], float], reads: int = 2000) -> float:
+    """What one back-to-back pair of readings of `clock` costs, to take off each sample."""
+    pairs = []
+    for _ in range(reads):
+        started = clock()
+        pairs.append(clock() - started)
+    return median(pairs)
+
+
+def measure(visits: int, directory: Path, warm_up: int = 20) -> tuple[Samples, Samples, int]:
+    """Seconds per request by side and kind, in thread CPU time and in wall-clock time,
+    and how many warnings the skill logged.
+
+    The first `warm_up` visits are not timed (connections, caches, first imports).
+    """
+    clock = Clock()
+    skills = {
+        "memory": our_skill(MemoryStore(merge=merge, clock=clock), clock),
+        "sqlite": our_skill(
+            SqliteStore(directory / "households.db", merge=merge, clock=clock), clock
+        ),
+        "hello": hello_world_skill(),
+    }
+    stores = [skill.persistence_adapter for skill in skills.values() if skill.persistence_adapter]
+    seed = seed_record(MemoryStore(merge=merge, clock=clock), clock)
+    cpu: Samples = {side: defaultdict(list) for side in SIDES}
+    wall: Samples = {side: defaultdict(list) for side in SIDES}
+    cpu_cost, wall_cost = _clock_cost(time.thread_time), _clock_cost(time.perf_counter)
+    complaints = _Complaints()
+    logger = logging.getLogger("skill")
+    users = households("latency")
+    logger.addHandler(complaints)
+    try:
+        for number in range(warm_up + visits):
+            user = next(users)
+            for store in stores:
+                store.put(user, dict(seed))
+            visit = Visit(user)
+            clock.now = EVENING
+            for position, step in enumerate(VISIT):
+                event = visit.event(step)
+                order = SIDES[position % 3 :] + SIDES[: position % 3]
+                for side in order:
+                    wall_started, cpu_started = time.perf_counter(), time.thread_time()
+                    response = invoke(skills[side], event)
+                    cpu_elapsed = time.thread_time() - cpu_started - cpu_cost
+                    wall_elapsed = time.perf_counter() - wall_started - wall_cost
+                    if number >= warm_up:
+                        cpu[side][step.kind].append(cpu_elapsed)
+                        wall[side][step.kind].append(wall_elapsed)
+                    if side == "memory":
+                        visit.heard(response)
+                clock.now += SECONDS_BETWEEN_TURNS
+    finally:
+        logger.removeHandler(complaints)
+    return cpu, wall, complaints.count
+
+
+def _pooled(samples: Samples, side: str) -> list[float]:
+    return [t for kind_samples in samples[side].values() for t in kind_samples]
+
+
+def run(quick: bool = False, visits: int | None = None, warm_up: int = 20) -> list[Figure]:
+    visits = visits or (150 if quick else 2000)
+    with tempfile.TemporaryDirectory(prefix="bench-latency-") as directory:
+        cpu, wall, complaints = measure(visits, Path(directory), warm_up)
+    hello = cpu["hello"]
+    figures = []
+    for store in ("memory", "sqlite"):
+        ours = cpu[store]
+        for kind in (*KINDS, "skill_disabled"):
+            values = (
+                ratio(median(ours[kind]), median(hello[kind])),
+                ratio(percentile(ours[kind], 99), percentile(hello[kind], 99)),
+            )
+            goals = (GOAL, GOAL) if store == "memory" else (None, None)
+            figures.append(
+                Figure(
+                    f"latency {KIND_LABELS[kind]}, {store} store (n={len(ours[kind])})",
+                    values,
+                    goals=goals,
+                    labels=("median", "p99"),
+                    note="" if store == "memory" else "vs hello-world",
+                )
+            )
+    for store in ("memory", "sqlite"):
+        ours, base = _pooled(wall, store), _pooled(wall, "hello")
+        figures.append(
+            Figure(
+                f"wall-clock check, all types, {store} store",
+                (
+                    ratio(median(ours), median(base)),
+                    ratio(percentile(ours, 99), percentile(base, 99)),
+                ),
+                labels=("median", "p99"),
+                note="info",
+            )
+        )
+    everything = _pooled(cpu, "hello")
+    figures.append(
+        Figure(
+            "baseline: hello-world, all types, CPU time",
+            (median(everything) * 1000, percentile(everything, 99) * 1000),
+            unit="ms",
+            labels=("median", "p99"),
+        )
+    )
+    figures.append(
+        Figure(
+            "warnings or errors the skill logged",
+            (complaints,),
+            unit="",
+            goals=(Goal("==", 0),),
+        )
+    )
+    return figures

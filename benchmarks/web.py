@@ -1,0 +1,234 @@
+"""Part 4: the web service under load, against a bare flask-ask-sdk hello-world app.
+
+Both sides are ``skill.server.serve`` (gunicorn, the same workers, threads and timeouts)
+with request verification on: ``AlexaRequestVerifier`` trusting a private root, the
+chain handed over by an injected fetch, so nothing leaves the machine. Ours runs the
+real app and skill on a SQLite file; the baseline swaps in a hello-world skill behind a
+plain flask-ask-sdk ``SkillAdapter``. The launcher, the signed request bodies and the
+client threads come from ``benchmarks/load_web.py``; here the two servers run side by side
+and take turns under the same load, so drift in the machine's load hits both.
+"""
+
+from __future__ import annotations
+
+import http.client
+import multiprocessing
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks import Figure, Goal, percentile, ratio
+
+__all__ = ["measure", "run", "run_hello_server"]
+
+CLIENTS = 4
+RESIGN_AFTER = 60.0
+THROUGHPUT_GOAL = Goal(">=", 0.8)
+
+
+def hello_app(skill: Any, *, verify: bool = True, skill_id: str | None = None, verifier=None):
+    """A bare flask-ask-sdk app: the SDK's SkillAdapter on POST /, and GET /health."""
+    from flask import Flask, jsonify
+    from flask_ask_sdk.skill_adapter import (
+        VERIFY_SIGNATURE_APP_CONFIG,
+        VERIFY_TIMESTAMP_APP_CONFIG,
+        SkillAdapter,
+    )
+
+    app = Flask("hello_world")
+    app.config[VERIFY_SIGNATURE_APP_CONFIG] = False
+    app.config[VERIFY_TIMESTAMP_APP_CONFIG] = False
+    adapter = SkillAdapter(
+        skill=skill, skill_id="hello-world", verifiers=[verifier] if verify else [], app=app
+    )
+    app.add_url_rule("/", "invoke", adapter.dispatch_request, methods=["POST"])
+    app.add_url_rule("/health", "health", lambda: jsonify({"status": "ok"}))
+    return app
+
+
+def run_hello_server(port: int, store_url: str, root_pem: bytes, chain_pem: bytes, workers: int):
+    """The baseline's server process: ``load_web.run_server`` with the app swapped.
+
+    ``serve`` looks up ``build_skill`` and ``create_app`` when called, so replacing them
+    here changes only what runs inside the workers, not how gunicorn runs them.
+    """
+    import skill.alexa
+    import skill.web
+    from benchmarks.load_web import run_server
+    from benchmarks.workload import hello_world_skill
+
+    skill.alexa.build_skill = lambda store, services=None, **_: hello_world_skill()
+    skill.web.create_app = hello_app
+    run_server(port, store_url, root_pem, chain_pem, workers)
+
+
+def _serve_quietly(side: str, log: str, *args: Any) -> None:
+    """A server process with its output in `log`: the tampered request of the
+    verification check makes flask-ask-sdk log a traceback, which is expected."""
+    import os
+    import sys
+
+    with open(log, "ab", buffering=0) as sink:
+        os.dup2(sink.fileno(), 1)
+        os.dup2(sink.fileno(), 2)
+        sys.stdout = sys.stderr = open(sink.fileno(), "w", closefd=False)  # noqa: SIM115
+        if side == "hello":
+            run_hello_server(*args)
+        else:
+            from benchmarks.load_web import run_server
+
+            run_server(*args)
+
+
+class _Servers:
+    """Both servers, started side by side in fresh interpreters and stopped on exit."""
+
+    def __init__(self, pki: Any, directory: Path, workers: int | None) -> None:
+        import os
+
+        from cryptography.hazmat.primitives.serialization import Encoding
+
+        from benchmarks import load_web
+
+        self.ports: dict[str, int] = {}
+        self.processes: dict[str, multiprocessing.Process] = {}
+        root_pem = pki.root.public_bytes(Encoding.PEM)
+        workers = workers or os.cpu_count() or 1
+        context = multiprocessing.get_context("spawn")
+        self.logs = {side: directory / f"{side}.log" for side in ("ours", "hello")}
+        for side, log in self.logs.items():
+            port = load_web.free_port()
+            store = f"sqlite:///{directory / f'{side}.db'}"
+            process = context.Process(
+                target=_serve_quietly,
+                args=(side, str(log), port, store, root_pem, pki.chain, workers),
+                daemon=True,
+            )
+            process.start()
+            self.ports[side], self.processes[side] = port, process
+        for side, port in self.ports.items():
+            try:
+                load_web.wait_until_ready(port, self.processes[side], timeout=60)
+            except SystemExit as error:
+                self.close()
+                tail = self.logs[side].read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"{side} server did not start ({error}):\n{tail}") from None
+
+    def close(self) -> None:
+        for process in self.processes.values():
+            process.terminate()
+        for process in self.processes.values():
+            process.join(15)
+            if process.is_alive():
+                process.kill()
+                process.join(5)
+
+
+def _verification(port: int, pool: Any) -> tuple[int, int]:
+    """Statuses of one signed request and of the same body tampered with."""
+    from benchmarks.load_web import post
+
+    body, headers = pool.bodies[0]
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        good = post(connection, body, headers)
+        bad = post(connection, body.replace(b"load-", b"evil-"), headers)
+    finally:
+        connection.close()
+    return good, bad
+
+
+def _round(port: int, pool: Any, seconds: float, seed: int) -> tuple[list[float], list[str], float]:
+    from benchmarks.load_web import client
+
+    latencies: list[float] = []
+    errors: list[str] = []
+    started = time.monotonic()
+    threads = [
+        threading.Thread(
+            target=client, args=(port, pool, started + seconds, seed + n, latencies, errors)
+        )
+        for n in range(CLIENTS)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(seconds + 30)
+    return latencies, errors, time.monotonic() - started
+
+
+def measure(seconds: float, rounds: int, warm_up: float = 1.0, workers: int | None = None):
+    """Per side: latencies, errors, seconds under load, and the verification check."""
+    from benchmarks.load_web import LocalAlexaPki, SignedBodies
+
+    pki = LocalAlexaPki()
+    pool = SignedBodies(pki)
+    results: dict[str, dict[str, Any]] = {
+        side: {"latencies": [], "errors": [], "elapsed": 0.0} for side in ("ours", "hello")
+    }
+    with tempfile.TemporaryDirectory(prefix="bench-web-") as directory:
+        servers = _Servers(pki, Path(directory), workers)
+        try:
+            for side, port in servers.ports.items():
+                results[side]["verification"] = _verification(port, pool)
+                _round(port, pool, warm_up, seed=0)
+            for number in range(rounds):
+                order = ("ours", "hello") if number % 2 == 0 else ("hello", "ours")
+                for side in order:
+                    if time.monotonic() - pool.signed_at > RESIGN_AFTER:
+                        pool.refresh()
+                    latencies, errors, elapsed = _round(
+                        servers.ports[side], pool, seconds / rounds, seed=100 * number
+                    )
+                    results[side]["latencies"] += latencies
+                    results[side]["errors"] += errors
+                    results[side]["elapsed"] += elapsed
+        finally:
+            servers.close()
+    return results
+
+
+def run(
+    quick: bool = False,
+    seconds: float | None = None,
+    rounds: int | None = None,
+    warm_up: float | None = None,
+) -> list[Figure]:
+    seconds = seconds or (2.0 if quick else 10.0)
+    rounds = rounds or (1 if quick else 2)
+    results = measure(seconds, rounds, warm_up=warm_up or (0.5 if quick else 1.0))
+    ours, hello = results["ours"], results["hello"]
+
+    def rps(side: dict[str, Any]) -> float:
+        return len(side["latencies"]) / side["elapsed"] if side["elapsed"] else 0.0
+
+    return [
+        Figure(
+            f"throughput ({rps(ours):.0f} vs {rps(hello):.0f} req/s,"
+            f" {CLIENTS} clients, {seconds:g} s a side)",
+            (ratio(rps(ours), rps(hello)),),
+            goals=(THROUGHPUT_GOAL,),
+        ),
+        Figure(
+            f"p99 latency ({percentile(ours['latencies'], 99) * 1000:.1f}"
+            f" vs {percentile(hello['latencies'], 99) * 1000:.1f} ms)",
+            (ratio(percentile(ours["latencies"], 99), percentile(hello["latencies"], 99)),),
+        ),
+        Figure(
+            "verification on: HTTP status, signed / tampered",
+            (
+                max(ours["verification"][0], hello["verification"][0]),
+                min(ours["verification"][1], hello["verification"][1]),
+            ),
+            unit="",
+            goals=(Goal("==", 200), Goal("==", 400)),
+        ),
+        Figure(
+            "failed requests, ours / hello-world",
+            (len(ours["errors"]), len(hello["errors"])),
+            unit="",
+            goals=(Goal("==", 0), Goal("==", 0)),
+        ),
+    ]

@@ -1,0 +1,69 @@
+"""The benchmark harness runs: every part with tiny counts. No timing is asserted, only
+that each part measures something and reports it in the table's shape."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from benchmarks import Figure, Goal, cold_start, growth, latency, percentile, store_calls
+from benchmarks.__main__ import header, main, table
+
+
+def check(figures: list[Figure]) -> None:
+    assert figures
+    for figure in figures:
+        assert figure.values and figure.verdict in ("PASS", "MISS", "info")
+        assert all(isinstance(v, int | float) for v in figure.values)
+        assert figure.value_text() and figure.goal_text()
+
+
+def test_figures_render_as_one_table():
+    rows = [
+        Figure("a ratio", (1.5, 2.5), goals=(Goal("<=", 2),) * 2, labels=("median", "p99")),
+        Figure("a count", (0,), unit="", goals=(Goal("==", 0),)),
+        Figure("a time", (12.0,), unit="ms"),
+    ]
+    assert [f.verdict for f in rows] == ["MISS", "PASS", "info"]
+    lines = table([("section", rows)])
+    assert lines[0].split() == ["figure", "value", "goal", "verdict"]
+    assert any("median 1.50x / p99 2.50x" in line for line in lines)
+    assert any(line.startswith("machine:") for line in header(["--quick"]))
+    assert percentile([3, 1, 2], 50) == 2 and math.isnan(percentile([], 99))
+
+
+def test_latency_part_runs():
+    check(latency.run(visits=2, warm_up=1))
+
+
+def test_store_calls_part_runs():
+    figures = store_calls.run(visits=1)
+    check(figures)
+    assert figures[-1].values == (1,), "one Settings API call in six days"
+
+
+def test_cold_start_part_runs():
+    check(cold_start.run(runs=1))
+
+
+def test_growth_part_runs():
+    per_pick, _, cells = growth.measure((200, 400), (0.0, 0.99), rounds=1, batch=3)
+    assert len(per_pick) == 4 and all(cells.values())
+    check(growth.run(quick=True, sizes=(200, 400)))
+
+
+def test_the_command_runs_a_part(capsys):
+    assert main(["--quick", "--only", "growth"]) == 0
+    out = capsys.readouterr().out
+    assert "figure" in out and "5. growth" in out
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("serve")
+def test_web_part_runs():
+    from benchmarks import web
+
+    figures = web.run(seconds=0.5, rounds=1, warm_up=0.2)
+    check(figures)
+    assert figures[2].values == (200, 400), "verification is on for both servers"
