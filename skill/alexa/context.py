@@ -13,7 +13,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import IntentRequest
 
 from skill.alexa.services import SkillServices
-from skill.core.household import MAX_FAVOURITES, Household
+from skill.core.household import Household, merge
 from skill.core.speech import Phrases
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 _STORE_FAILED = "store_failed"
 _VERSION = "_version"  # the store's optimistic-concurrency version, carried through
+_ADDITIVE = ("heard", "favourites", "conversation", "checkin", "checkins", "daily_starters")
 
 
 SUPPORTED_LOCALES = ("en-US", "en-GB", "en-CA", "en-AU", "en-IN")
@@ -105,40 +106,43 @@ class HouseholdSession:
     def household(self) -> Household:
         if self._household is None:
             manager = self.handler_input.attributes_manager
+            held = self.services.pending.take(self._user_key())
             try:
-                self._household = Household.from_dict(manager.persistent_attributes)
-                self._as_read = self._household.to_dict()
+                stored = manager.persistent_attributes
+                self._as_read = Household.from_dict(stored).to_dict()
+                # A turn whose save failed earlier joins what is stored, and is written now.
+                self._household = Household.from_dict(merge(stored, held) if held else stored)
             except Exception:
                 log.warning("household store unavailable on read", exc_info=True)
-                self.handler_input.attributes_manager.request_attributes[_STORE_FAILED] = True
-                self._household = Household()
-            self._restore_pending(self._household)
+                manager.request_attributes[_STORE_FAILED] = True
+                self._household = Household.from_dict(held)
         return self._household
 
     def _user_key(self) -> str:
         system = getattr(self.handler_input.request_envelope.context, "system", None)
         return getattr(getattr(system, "user", None), "user_id", None) or ""
 
-    def _restore_pending(self, household: Household) -> None:
-        for favourite in self.services.pending.take(self._user_key()):
-            if favourite not in household.favourites and len(household.favourites) < MAX_FAVOURITES:
-                household.favourites.append(favourite)
+    def _hold_unsaved(self, record: dict[str, Any]) -> None:
+        """Keep this turn for the household's next request instead of losing it.
 
-    def _hold_unsaved_favourites(self) -> None:
-        saved = set(self._as_read.get("favourites") or ())
-        unsaved = [f for f in self.household.favourites if f not in saved]
-        self.services.pending.hold(self._user_key(), unsaved)
+        After a failed read the household was built without its stored settings, so only
+        what adds up (heard starters, favourites, the conversation, check-ins) is held; the
+        stored names and settings must win when the two meet.
+        """
+        if self.handler_input.attributes_manager.request_attributes.get(_STORE_FAILED):
+            record = {key: record[key] for key in _ADDITIVE} | {"updated_at": 0.0}
+        self.services.pending.hold(self._user_key(), record)
 
     def save(self) -> None:
         """Write the household back, only if this request changed it."""
         manager = self.handler_input.attributes_manager
         if self._household is None:
             return
-        if manager.request_attributes.get(_STORE_FAILED):
-            self._hold_unsaved_favourites()
-            return
         data = self._household.to_dict()
         if data == self._as_read:
+            return
+        if manager.request_attributes.get(_STORE_FAILED):
+            self._hold_unsaved(data)
             return
         version = manager.persistent_attributes.get(_VERSION)
         if version is not None:
@@ -149,7 +153,8 @@ class HouseholdSession:
             manager.save_persistent_attributes()
         except Exception:
             log.warning("household store unavailable on write", exc_info=True)
-            self._hold_unsaved_favourites()
+            data.pop(_VERSION, None)
+            self._hold_unsaved(data)
             return
         sent.pop(_VERSION, None)
         if any(data.get(key) is not value for key, value in sent.items()):

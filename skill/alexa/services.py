@@ -8,11 +8,13 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
+from skill.core.household import merge
 from skill.core.speech import Phrases, load_phrases
 from skill.core.starters import Library, load_library
 
-__all__ = ["LOCALE_TIME_ZONES", "PendingFavourites", "SkillServices"]
+__all__ = ["LOCALE_TIME_ZONES", "PendingRecords", "SkillServices"]
 
 # Where a household most likely is when the device will not tell us its time zone.
 LOCALE_TIME_ZONES = {
@@ -24,31 +26,29 @@ LOCALE_TIME_ZONES = {
 }
 
 
-class PendingFavourites:
-    """Favourites whose save failed, held in this process until the household comes back.
+class PendingRecords:
+    """Household changes whose save failed, held in this process until the household returns.
 
-    A "save that one" that met a store outage is not dropped: the next request from the
-    same household (to this warm container or server worker) writes it. Bounded, oldest
-    households first out.
+    A turn that met a store outage is not dropped: its record is merged into what is stored
+    on the household's next request (to this warm container or server worker) and written
+    then. Held records merge with each other the same way. Bounded, oldest out.
     """
 
     def __init__(self, limit: int = 1000) -> None:
-        self._held: OrderedDict[str, list[str]] = OrderedDict()
+        self._held: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._limit = limit
         self._lock = threading.Lock()
 
-    def hold(self, household_key: str, favourites: list[str]) -> None:
-        if not favourites:
-            return
+    def hold(self, household_key: str, record: dict[str, Any]) -> None:
         with self._lock:
-            held = self._held.pop(household_key, [])
-            self._held[household_key] = held + [f for f in favourites if f not in held]
+            earlier = self._held.pop(household_key, None)
+            self._held[household_key] = merge(earlier, record) if earlier else record
             while len(self._held) > self._limit:
                 self._held.popitem(last=False)
 
-    def take(self, household_key: str) -> list[str]:
+    def take(self, household_key: str) -> dict[str, Any] | None:
         with self._lock:
-            return self._held.pop(household_key, [])
+            return self._held.pop(household_key, None)
 
 
 @dataclass
@@ -65,7 +65,7 @@ class SkillServices:
     phrases_for: Callable[[str], Phrases] = load_phrases
     time_zone_override: str | None = None
     settings_timeout: float = 1.0
-    pending: PendingFavourites = field(default_factory=PendingFavourites)
+    pending: PendingRecords = field(default_factory=PendingRecords)
 
     def fallback_time_zone(self, locale: str) -> str:
         return LOCALE_TIME_ZONES.get(locale, "UTC")

@@ -39,9 +39,10 @@ ATTRIBUTES_ATTRIBUTE = "attributes"
 VERSION_ATTRIBUTE = "version"
 DEFAULT_REGION = "us-east-1"
 _NEVER = 2**63 - 1  # an item without the TTL attribute never expires in DynamoDB either
-# Alexa waits at most 8 s for an answer: fail fast rather than hang on a slow connection.
+# Alexa waits at most 8 s for an answer, and a turn may read and write: each call gets at
+# most two attempts of about a second, so even a hanging table leaves time to answer.
 _CLIENT_CONFIG = Config(
-    connect_timeout=2, read_timeout=3, retries={"max_attempts": 3, "mode": "standard"}
+    connect_timeout=0.5, read_timeout=1.0, retries={"total_max_attempts": 2, "mode": "standard"}
 )
 
 
