@@ -204,3 +204,14 @@ def test_any_locale_gets_a_greeting_never_an_apology(device, locale):
     request["locale"] = locale
     out = device.send(request, new_session_=True)
     assert speech(out) and "Sorry" not in speech(out)
+
+
+def test_a_screen_shows_the_starter_in_large_type_and_a_speaker_gets_only_speech(device):
+    on_screen = device.intent("StarterIntent", new_session_=True, screen=True)
+    (directive,) = on_screen["response"]["directives"]
+    assert directive["type"] == "Alexa.Presentation.APL.RenderDocument"
+    text = on_screen["response"]["card"]["content"]
+    assert directive["datasources"]["starter"]["text"] == text
+    voice_only = device.intent("AMAZON.NextIntent", new_session_=True)
+    assert not voice_only["response"].get("directives")
+    assert voice_only["response"]["card"]["content"] in speech(voice_only)
