@@ -109,9 +109,11 @@ class HouseholdSession:
             held = self.services.pending.take(self._user_key())
             try:
                 stored = manager.persistent_attributes
-                self._as_read = Household.from_dict(stored).to_dict()
-                # A turn whose save failed earlier joins what is stored, and is written now.
-                self._household = Household.from_dict(merge(stored, held) if held else stored)
+                self._household = Household.from_dict(stored)
+                self._as_read = self._household.to_dict()
+                if held:
+                    # A turn whose save failed earlier joins what is stored, written now.
+                    self._household = Household.from_dict(merge(stored, held))
             except Exception:
                 log.warning("household store unavailable on read", exc_info=True)
                 manager.request_attributes[_STORE_FAILED] = True
