@@ -10,10 +10,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from moto.server import ThreadedMotoServer
 
 from skill.storage import DynamoDbStore, open_store
-from tests.unit.storage.helpers import use_fake_aws
+from tests.unit.storage.helpers import moto_server
 from tests.unit.storage.store_contract import DynamoDbHarness, StoreContract
 
 pytestmark = pytest.mark.slow
@@ -22,15 +21,8 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def store_url() -> Iterator[str]:
     """A moto server on a free loopback port, and the store URL that points at it."""
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        use_fake_aws(monkeypatch)
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        server.start()
-        try:
-            host, port = server.get_host_and_port()
-            yield f"dynamodb://households?region=us-east-1&endpoint=http://{host}:{port}"
-        finally:
-            server.stop()
+    with moto_server() as endpoint:
+        yield f"dynamodb://households?region=us-east-1&endpoint={endpoint}"
 
 
 @pytest.fixture

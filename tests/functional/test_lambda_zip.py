@@ -16,14 +16,13 @@ from typing import Any
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from skill import packaging
 from skill.alexa.builder import SKILL_ID_ENV
 from skill.lambda_function import TABLE_ENV
 from skill.storage import DynamoDbStore
 from tests.conftest import ends_session, load_event, speech
-from tests.unit.storage.helpers import use_fake_aws
+from tests.unit.storage.helpers import moto_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("zip")]
 
@@ -79,17 +78,9 @@ def bundle(lambda_zip: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def dynamodb_endpoint() -> Iterator[str]:
     """A moto server on loopback with the households table; the zip carries no moto."""
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        use_fake_aws(monkeypatch)
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        server.start()
-        try:
-            host, port = server.get_host_and_port()
-            endpoint = f"http://{host}:{port}"
-            DynamoDbStore(TABLE, region="us-east-1", endpoint_url=endpoint).create_table()
-            yield endpoint
-        finally:
-            server.stop()
+    with moto_server() as endpoint:
+        DynamoDbStore(TABLE, region="us-east-1", endpoint_url=endpoint).create_table()
+        yield endpoint
 
 
 def top_levels(names: list[str]) -> set[str]:

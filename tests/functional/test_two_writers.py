@@ -231,20 +231,12 @@ def assert_nothing_lost(stored: dict[str, Any] | None, logs: list[WriterLog]) ->
 
 
 @pytest.fixture
-def moto_server_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def moto_server_url() -> Iterator[str]:
     """A moto server on a free loopback port, with fake credentials; its store URL."""
-    from moto.server import ThreadedMotoServer
+    from tests.unit.storage.helpers import moto_server
 
-    from tests.unit.storage.helpers import use_fake_aws
-
-    use_fake_aws(monkeypatch)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        yield f"dynamodb://households?region=us-east-1&endpoint=http://{host}:{port}"
-    finally:
-        server.stop()
+    with moto_server() as endpoint:
+        yield f"dynamodb://households?region=us-east-1&endpoint={endpoint}"
 
 
 @pytest.mark.slow

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from ask_sdk_model import Context, RequestEnvelope, User
@@ -16,7 +18,14 @@ if TYPE_CHECKING:
 
     import pytest
 
-__all__ = ["FakeClock", "append_ids", "envelope_for", "union_merge", "use_fake_aws"]
+__all__ = [
+    "FakeClock",
+    "append_ids",
+    "envelope_for",
+    "moto_server",
+    "union_merge",
+    "use_fake_aws",
+]
 
 START = 1_750_000_000.0
 DAY = 24 * 60 * 60
@@ -95,3 +104,23 @@ def append_ids(path: str, worker: str, count: int, start: Barrier, merges: Queue
     finally:
         store.close()
         merges.put(merged)
+
+
+@contextmanager
+def moto_server() -> Iterator[str]:
+    """moto's server on a free loopback port, with fake AWS settings; yields its endpoint URL.
+
+    Real HTTP, so what crosses the wire is what botocore would send to DynamoDB.
+    """
+    import pytest
+    from moto.server import ThreadedMotoServer
+
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        use_fake_aws(monkeypatch)
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server.start()
+        try:
+            host, port = server.get_host_and_port()
+            yield f"http://{host}:{port}"
+        finally:
+            server.stop()
