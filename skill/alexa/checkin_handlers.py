@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 
 from skill.alexa.common import OFFER, SkillHandler
@@ -12,6 +13,9 @@ from skill.core import checkin as flow
 from skill.core.checkin import StepPrompt
 from skill.core.checkin_replies import compose_step
 from skill.core.rhythm import week_summary
+
+# Session attribute: the check-in is listening for a rating.
+AWAITING = "awaiting"
 
 __all__ = [
     "CheckInHandler",
@@ -41,6 +45,10 @@ def speak_step(
     attributes = session.handler_input.attributes_manager.session_attributes
     if composed.offer:
         attributes[OFFER] = composed.offer
+    if prompt.listen:
+        attributes[AWAITING] = "rating"
+    else:
+        attributes.pop(AWAITING, None)
     session.save()
     return reply(session.handler_input, composed.sentences, reprompt=composed.reprompt)
 
@@ -86,9 +94,21 @@ class CheckInHandler(SkillHandler):
 
 
 class RatingHandler(SkillHandler):
-    """A number from one to five, heard only while the check-in asks for one."""
+    """A number from one to five, heard only while the check-in asks for one.
+
+    While a rating is awaited, anything the model could not place counts as an unclear
+    rating too: one guided retry, then a neutral three, never a dead end.
+    """
 
     intents = ("RatingIntent",)
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        if super().can_handle(handler_input):
+            return True
+        if not is_intent_name("AMAZON.FallbackIntent")(handler_input):
+            return False
+        session = handler_input.request_envelope.session
+        return (getattr(session, "attributes", None) or {}).get(AWAITING) == "rating"
 
     def handle(self, handler_input: HandlerInput) -> Response:
         session = self.session(handler_input)

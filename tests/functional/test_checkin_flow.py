@@ -115,3 +115,16 @@ def test_friends_never_hear_partner_wording(device, clock):
     partner_lines = load_phrases("en-US").variants("checkin_close_partners")
     assert "check in" in said[-1]
     assert not any(line in " ".join(said) for line in partner_lines)
+
+
+def test_words_the_model_cannot_place_during_a_rating_count_as_unclear(device):
+    device.intent("CheckInIntent")
+    retry = device.intent("AMAZON.FallbackIntent")
+    assert "one to five" in speech(retry) and not ends_session(retry)
+    moved_on = device.intent("AMAZON.FallbackIntent")
+    assert "three" in speech(moved_on) and not ends_session(moved_on)
+
+
+def test_outside_a_rating_the_fallback_is_the_usual_one(device):
+    out = device.intent("AMAZON.FallbackIntent")
+    assert "help" in speech(out)
