@@ -96,29 +96,27 @@ class SqliteStore(HouseholdStore):
         return None if row is None else StoredRecord(row[0], int(row[1]), int(row[2]))
 
     def _write(self, key: str, record: StoredRecord, expected_version: int, now: float) -> bool:
+        """One statement, atomic on its own: written only if the live version is the one
+        expected (an expired row counts as version 0, as if it were not there)."""
+        values = (record.attributes_json, record.version, record.expires_at, key)
         with self._connection() as connection:
-            connection.execute("BEGIN IMMEDIATE")
-            try:
-                row = connection.execute(
-                    f"SELECT version, {TTL_ATTRIBUTE} FROM {TABLE} WHERE {KEY_ATTRIBUTE} = ?",
-                    (key,),
-                ).fetchone()
-                live_version = 0 if row is None or row[1] <= now else row[0]
-                if live_version != expected_version:
-                    connection.execute("ROLLBACK")
-                    return False
-                connection.execute(
-                    f"INSERT OR REPLACE INTO {TABLE}"
-                    f" ({KEY_ATTRIBUTE}, attributes, version, {TTL_ATTRIBUTE})"
-                    " VALUES (?, ?, ?, ?)",
-                    (key, record.attributes_json, record.version, record.expires_at),
+            if expected_version:
+                cursor = connection.execute(
+                    f"UPDATE {TABLE} SET attributes = ?, version = ?, {TTL_ATTRIBUTE} = ?"
+                    f" WHERE {KEY_ATTRIBUTE} = ? AND version = ? AND {TTL_ATTRIBUTE} > ?",
+                    (*values, expected_version, now),
                 )
-                connection.execute("COMMIT")
-                return True
-            except BaseException:
-                if connection.in_transaction:
-                    connection.execute("ROLLBACK")
-                raise
+            else:
+                cursor = connection.execute(
+                    f"INSERT INTO {TABLE} (attributes, version, {TTL_ATTRIBUTE}, {KEY_ATTRIBUTE})"
+                    " VALUES (?, ?, ?, ?)"
+                    f" ON CONFLICT ({KEY_ATTRIBUTE}) DO UPDATE"
+                    f" SET attributes = excluded.attributes, version = excluded.version,"
+                    f" {TTL_ATTRIBUTE} = excluded.{TTL_ATTRIBUTE}"
+                    f" WHERE {TABLE}.{TTL_ATTRIBUTE} <= ?",
+                    (*values, now),
+                )
+            return cursor.rowcount == 1
 
     def _remove(self, key: str) -> None:
         with self._connection() as connection:

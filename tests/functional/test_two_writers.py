@@ -83,9 +83,19 @@ class WatchedStore:
         self.read: dict[str, Any] | None = None
         self.written: list[dict[str, Any]] = []
         self.gave_up = False
+        self.failed = False
+
+    @property
+    def saved_cleanly(self) -> bool:
+        """This request read and wrote without giving up or failing."""
+        return not (self.gave_up or self.failed)
 
     def get_attributes(self, request_envelope: Any) -> dict[str, Any]:
-        attributes = self.store.get_attributes(request_envelope)
+        try:
+            attributes = self.store.get_attributes(request_envelope)
+        except Exception:
+            self.failed = True  # e.g. a timeout on a loaded machine: the turn is held
+            raise
         self.read = copy.deepcopy(attributes)
         return attributes
 
@@ -95,6 +105,9 @@ class WatchedStore:
             self.store.save_attributes(request_envelope, attributes)
         except StoreConflictError:
             self.gave_up = True
+            raise
+        except Exception:
+            self.failed = True
             raise
 
     def delete_attributes(self, request_envelope: Any) -> None:
@@ -154,30 +167,37 @@ def run_writer(
                 log.problems.append(f"turn {number} {name}: no starter in {said!r}")
                 continue
             log.given.append(by_text[text])
-            if watched.gave_up:
+            if not watched.saved_cleanly:
                 log.given_but_not_written.append(by_text[text])
-    # The device's next request writes whatever a given-up save left held in the process;
-    # a launch reads the household, so it is such a request.
-    for _ in range(3):
+    # The device's next request writes whatever a failed save left held in the process; a
+    # launch reads the household, so it is such a request.
+    for _ in range(5):
         watched.start_request()
         device.launch()
-        if not watched.gave_up:
+        if watched.saved_cleanly:
             break
     return log
 
 
 def record_save(log: WriterLog, watched: WatchedStore, said: str, number: int) -> None:
-    """Which favourite this request asked the store to keep, from what it read and wrote."""
+    """Which favourite this request asked the store to keep, from what it read and wrote.
+
+    "That one" is the conversation's current starter: the stored one, or this device's own
+    latest when its previous turn was held after a failed save and merged into this read.
+    """
     read = Household.from_dict(watched.read)
-    current = read.conversation.starter_id if read.conversation else None
+    stored_current = read.conversation.starter_id if read.conversation else None
+    allowed = {stored_current, log.given[-1] if log.given else None}
     if said in SAVED_LINES and watched.written:
-        added = set(watched.written[0].get("favourites", [])) - set(read.favourites)
+        written = Household.from_dict(watched.written[0])
+        current = written.conversation.starter_id if written.conversation else None
+        added = set(written.favourites) - set(read.favourites)
         # Besides the current starter, only a favourite of ours held after a failed write
         # may come along (the skill writes it on the household's next request).
-        if current not in added or added - {current} - set(log.saved):
+        if current not in allowed or current not in added or added - {current} - set(log.saved):
             log.problems.append(f"turn {number}: saved {added}, conversation was at {current}")
         log.saved.extend(sorted(added - set(log.saved)))
-    elif said != ALREADY_LINE or current not in read.favourites:
+    elif said != ALREADY_LINE or not allowed & set(read.favourites):
         log.problems.append(f"turn {number} save: {said!r} (writes: {len(watched.written)})")
 
 
