@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -221,11 +222,14 @@ def _conversation(raw: Any) -> Conversation | None:
     return conversation
 
 
+def _rating(value: Any) -> int | None:
+    return value if type(value) is int and 1 <= value <= 5 else None
+
+
 def _ratings(value: Any) -> list[int | None]:
-    items = value if isinstance(value, list) and len(value) == 2 else [None, None]
-    return [
-        r if isinstance(r, int) and not isinstance(r, bool) and 1 <= r <= 5 else None for r in items
-    ]
+    if type(value) is list and len(value) == 2:
+        return [_rating(value[0]), _rating(value[1])]
+    return [None, None]
 
 
 def _choice(value: Any, allowed: tuple[str, ...], default: str) -> str:
@@ -254,13 +258,15 @@ def _int(value: Any, default: int) -> int:
 
 
 def _float(value: Any, default: float) -> float:
+    if type(value) is float:  # the usual case, straight from JSON
+        return value if math.isfinite(value) else default
     if isinstance(value, bool):
         return default
     try:
         number = float(value)
     except (TypeError, ValueError, OverflowError):
         return default
-    return number if number == number and abs(number) != float("inf") else default
+    return number if math.isfinite(number) else default
 
 
 def migrate(data: Mapping[str, Any]) -> Mapping[str, Any]:
