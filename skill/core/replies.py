@@ -54,7 +54,8 @@ def compose_starter(
         sentences.append(phrases.line("going_lighter", rng))
     if turn.opening:
         sentences.append(phrases.line("phones_down", rng))
-    if not (turn.repeat or turn.favourite or turn.at_limit or turn.shift):
+    # The opener's phones-down line stands in for the framing, keeping the reply short.
+    if not (turn.repeat or turn.favourite or turn.at_limit or turn.shift or turn.opening):
         sentences.append(phrases.line(f"frame_{turn.starter.moment.value}", rng))
     sentences.append(first_speaker_line(turn, household, phrases, rng))
     sentences.append(turn.starter.text)

@@ -150,3 +150,20 @@ def test_a_spent_moment_borrows_general_starters_before_repeating():
     ids = [t.starter.id for t in turns]
     assert len(set(ids)) == len(ids)
     assert {t.starter.moment for t in turns[len(pool.starters) :]} == {Moment.ANYTIME}
+
+
+def test_a_whole_reply_is_rarely_over_thirty_five_words():
+    # VOICE.md: one or two breaths; a whole reply rarely over 35 words.
+    lengths = []
+    for seed in range(40):
+        rng = random.Random(seed)
+        household = Household(names=["Sam", "Alex"] if seed % 2 else [])
+        for i in range(15):
+            moment = rng.choice(list(Moment))
+            turn = ask(household, now=1000.0 + i * 60 + (i // 5) * 30000, rng=rng,
+                       local_moment=moment)  # fmt: skip
+            reply = compose_starter(turn, household, PHRASES, rng)
+            lengths.append(len(" ".join(reply.sentences).split()))
+    over = sum(length > 35 for length in lengths) / len(lengths)
+    assert over < 0.1, f"{over:.0%} of replies run over 35 words"
+    assert max(lengths) <= 45
