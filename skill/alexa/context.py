@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import random
 from datetime import datetime
@@ -15,6 +14,7 @@ from ask_sdk_model import IntentRequest
 from skill.alexa.services import SkillServices
 from skill.core.household import Household, merge
 from skill.core.speech import Phrases
+from skill.storage.base import VERSION_KEY, key_digest
 
 __all__ = [
     "SUPPORTED_LOCALES",
@@ -23,11 +23,11 @@ __all__ = [
     "locale_of",
     "slot_id",
     "slot_value",
+    "user_id_of",
 ]
 
 log = logging.getLogger(__name__)
 _STORE_FAILED = "store_failed"
-_VERSION = "_version"  # the store's optimistic-concurrency version, carried through
 _ADDITIVE = ("heard", "favourites", "conversation", "checkin", "checkins", "daily_starters")
 
 
@@ -44,12 +44,15 @@ def locale_of(handler_input: HandlerInput) -> str:
     return locale if locale in SUPPORTED_LOCALES else "en-US"
 
 
+def user_id_of(handler_input: HandlerInput) -> str:
+    """The Alexa account behind the request (the household), or "" when there is none."""
+    system = getattr(handler_input.request_envelope.context, "system", None)
+    return getattr(getattr(system, "user", None), "user_id", None) or ""
+
+
 def hashed_user(handler_input: HandlerInput) -> str:
-    """A short, stable stand-in for the user id, fit for logs."""
-    system = handler_input.request_envelope.context
-    user = getattr(getattr(system, "system", None), "user", None)
-    user_id = getattr(user, "user_id", None) or ""
-    return hashlib.sha256(user_id.encode("utf-8")).hexdigest()[:12]
+    """A short, stable stand-in for the user id, fit for logs: the store's own digest."""
+    return key_digest(user_id_of(handler_input))
 
 
 def _slot(handler_input: HandlerInput, name: str) -> Any:
@@ -81,8 +84,9 @@ def slot_id(handler_input: HandlerInput, name: str) -> str | None:
 class HouseholdSession:
     """The household for one request: read once, lazily, and written at most once.
 
-    When the store cannot be reached, the skill still answers from a fresh household and
-    does not try to write, so a failing database never becomes an error answer.
+    When the store cannot be reached, the skill still answers (from a fresh household, or
+    the one held from a failed save) and keeps the turn for the household's next request,
+    so a failing database never becomes an error answer.
     """
 
     def __init__(self, handler_input: HandlerInput, services: SkillServices) -> None:
@@ -106,7 +110,7 @@ class HouseholdSession:
     def household(self) -> Household:
         if self._household is None:
             manager = self.handler_input.attributes_manager
-            held = self.services.pending.take(self._user_key())
+            held = self.services.pending.take(user_id_of(self.handler_input))
             try:
                 stored = manager.persistent_attributes
                 self._household = Household.from_dict(stored)
@@ -120,10 +124,6 @@ class HouseholdSession:
                 self._household = Household.from_dict(held)
         return self._household
 
-    def _user_key(self) -> str:
-        system = getattr(self.handler_input.request_envelope.context, "system", None)
-        return getattr(getattr(system, "user", None), "user_id", None) or ""
-
     def _hold_unsaved(self, record: dict[str, Any]) -> None:
         """Keep this turn for the household's next request instead of losing it.
 
@@ -133,7 +133,7 @@ class HouseholdSession:
         """
         if self.handler_input.attributes_manager.request_attributes.get(_STORE_FAILED):
             record = {key: record[key] for key in _ADDITIVE} | {"updated_at": 0.0}
-        self.services.pending.hold(self._user_key(), record)
+        self.services.pending.hold(user_id_of(self.handler_input), record)
 
     def save(self) -> None:
         """Write the household back, only if this request changed it."""
@@ -146,19 +146,19 @@ class HouseholdSession:
         if manager.request_attributes.get(_STORE_FAILED):
             self._hold_unsaved(data)
             return
-        version = manager.persistent_attributes.get(_VERSION)
+        version = manager.persistent_attributes.get(VERSION_KEY)
         if version is not None:
-            data[_VERSION] = version
+            data[VERSION_KEY] = version
         sent = dict(data)
         try:
             manager.persistent_attributes = data
             manager.save_persistent_attributes()
         except Exception:
             log.warning("household store unavailable on write", exc_info=True)
-            data.pop(_VERSION, None)
+            data.pop(VERSION_KEY, None)
             self._hold_unsaved(data)
             return
-        sent.pop(_VERSION, None)
+        sent.pop(VERSION_KEY, None)
         if any(data.get(key) is not value for key, value in sent.items()):
             # On a conflict the store merged another device's changes into `data`: carry on
             # from the merged record so a second save in this request cannot undo them.
