@@ -21,7 +21,6 @@ from skill.alexa.checkin_handlers import (
     start_checkin,
 )
 from skill.alexa.common import OFFER, SkillHandler, new_starter
-from skill.alexa.context import locale_of
 from skill.alexa.events import SkillDisabledHandler
 from skill.alexa.reminder_handlers import (
     CancelReminderHandler,
@@ -117,8 +116,8 @@ class HelpHandler(SkillHandler):
     intents = ("AMAZON.HelpIntent",)
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        phrases = self.services.phrases_for(locale_of(handler_input))
-        rng = self.services.rng
+        session = self.session(handler_input)  # reads nothing from the store
+        phrases, rng = session.phrases, session.rng
         handler_input.attributes_manager.session_attributes[OFFER] = "starter"
         return reply(
             handler_input, [phrases.line("help", rng)], reprompt=phrases.line("help_reprompt", rng)
@@ -137,15 +136,14 @@ class ExitHandler(SkillHandler):
     )
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        if is_intent_name("GoodnightIntent")(handler_input):
-            session = self.session(handler_input)
-            if live_checkin(session) is not None:
-                finish_checkin(session)
-                session.save()
-                line = session.phrases.line("checkin_done_goodnight", session.rng)
-                return reply(handler_input, [line])
-        phrases = self.services.phrases_for(locale_of(handler_input))
-        return reply(handler_input, [phrases.line("goodbye", self.services.rng)])
+        session = self.session(handler_input)
+        if is_intent_name("GoodnightIntent")(handler_input) and live_checkin(session):
+            finish_checkin(session)
+            session.save()
+            return reply(
+                handler_input, [session.phrases.line("checkin_done_goodnight", session.rng)]
+            )
+        return reply(handler_input, [session.phrases.line("goodbye", session.rng)])
 
 
 class FallbackHandler(SkillHandler):
@@ -155,8 +153,8 @@ class FallbackHandler(SkillHandler):
         return isinstance(handler_input.request_envelope.request, IntentRequest)
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        phrases = self.services.phrases_for(locale_of(handler_input))
-        rng = self.services.rng
+        session = self.session(handler_input)
+        phrases, rng = session.phrases, session.rng
         return reply(
             handler_input,
             [phrases.line("fallback", rng)],
