@@ -37,6 +37,21 @@ def say(device, api, intent, slots=None, consent=True):
     )
 
 
+def permission_answer(status: str, scope: str | None = None) -> dict:
+    """Alexa's Connections.Response to the skill's AskFor permission request."""
+    payload = {"status": status} | ({"permissionScope": scope} if scope else {})
+    return {
+        "type": "Connections.Response",
+        "requestId": "r",
+        "timestamp": "2026-11-25T23:31:00Z",
+        "locale": "en-US",
+        "name": "AskFor",
+        "status": {"code": "200", "message": "OK"},
+        "payload": payload,
+        "token": "nightly-reminder",
+    }
+
+
 def reminder_calls(api, method):
     return [c for c in api.calls if c.method == method and "reminders" in c.path]
 
@@ -67,16 +82,7 @@ def test_without_permission_the_skill_asks_for_it_by_voice(device, api):
     assert not reminder_calls(api, "POST")
     # WHEN the person agrees, the reminder that was waiting is set
     accepted = device.send(
-        {
-            "type": "Connections.Response",
-            "requestId": "r",
-            "timestamp": "2026-11-25T23:31:00Z",
-            "locale": "en-US",
-            "name": "AskFor",
-            "status": {"code": "200", "message": "OK"},
-            "payload": {"permissionScope": scope, "status": "ACCEPTED"},
-            "token": "nightly-reminder",
-        },
+        permission_answer("ACCEPTED", scope),
         new_session_=True,
         api_endpoint=api.endpoint,
         api_access_token="tok",
@@ -88,19 +94,7 @@ def test_without_permission_the_skill_asks_for_it_by_voice(device, api):
 
 def test_a_declined_permission_gets_a_clear_answer(device, api):
     say(device, api, "SetReminderIntent", plain_slot("time", "21:00"), consent=False)
-    declined = device.send(
-        {
-            "type": "Connections.Response",
-            "requestId": "r",
-            "timestamp": "2026-11-25T23:31:00Z",
-            "locale": "en-US",
-            "name": "AskFor",
-            "status": {"code": "200", "message": "OK"},
-            "payload": {"status": "DENIED"},
-            "token": "nightly-reminder",
-        },
-        new_session_=True,
-    )
+    declined = device.send(permission_answer("DENIED"), new_session_=True)
     assert "Alexa app" in speech(declined)
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import copy
 import itertools
 import json
-import multiprocessing
 import random
 import threading
 from collections.abc import Callable, Iterator
@@ -42,6 +41,7 @@ from skill.envelopes import envelope, intent_request, new_session
 from skill.storage import HouseholdStore, SqliteStore, StoreConflictError, open_store
 from skill.storage.base import MAX_SAVE_ATTEMPTS
 from tests.conftest import NEW_YORK, Clock, Device, custom_slot, ends_session, speech
+from tests.unit.storage.helpers import run_spawned
 
 USER = "amzn1.ask.account.two-writers-household"
 TURNS_PER_WRITER = 250
@@ -314,25 +314,9 @@ def writer_process(path: str, writer: int, start: Any, results: Any) -> None:
 def test_two_processes_on_one_sqlite_file_lose_nothing(tmp_path: Path) -> None:
     # GIVEN two freshly spawned processes, each building its own skill on the same file
     path = str(tmp_path / "shared" / "households.db")
-    context = multiprocessing.get_context("spawn")
-    start, results = context.Barrier(2), context.Queue()
-    workers = [
-        context.Process(target=writer_process, args=(path, writer, start, results))
-        for writer in range(2)
-    ]
     # WHEN both take 250 turns at the same time
-    for worker in workers:
-        worker.start()
-    try:
-        reports = [results.get(timeout=90) for _ in workers]
-        for worker in workers:
-            worker.join(timeout=10)
-    finally:
-        for worker in workers:
-            if worker.is_alive():
-                worker.terminate()
+    reports = run_spawned(writer_process, [(path, writer) for writer in range(2)], timeout=90)
     assert [error for _, _, _, error in reports] == [None, None]
-    assert [worker.exitcode for worker in workers] == [0, 0]
     # THEN they really raced
     assert sum(count for _, _, count, _ in reports) > 0
     # AND nothing either of them saved or heard is lost

@@ -23,6 +23,7 @@ __all__ = [
     "append_ids",
     "envelope_for",
     "moto_server",
+    "run_spawned",
     "union_merge",
     "use_fake_aws",
 ]
@@ -124,3 +125,26 @@ def moto_server() -> Iterator[str]:
             yield f"http://{host}:{port}"
         finally:
             server.stop()
+
+
+def run_spawned(target: Any, args: list[tuple[Any, ...]], timeout: float) -> list[Any]:
+    """Run `target` in freshly spawned processes that meet at a barrier (passed as the
+    second-to-last argument) and each put one result on a queue (the last); return the
+    results and check every process exited cleanly."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    start, results = context.Barrier(len(args)), context.Queue()
+    workers = [context.Process(target=target, args=(*a, start, results)) for a in args]
+    for worker in workers:
+        worker.start()
+    try:
+        reports = [results.get(timeout=timeout) for _ in workers]
+        for worker in workers:
+            worker.join(timeout=10)
+    finally:
+        for worker in workers:
+            if worker.is_alive():
+                worker.terminate()
+    assert [worker.exitcode for worker in workers] == [0] * len(workers), reports
+    return reports

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import multiprocessing
 from pathlib import Path
 
 from skill.storage import SqliteStore
-from tests.unit.storage.helpers import append_ids
+from tests.unit.storage.helpers import append_ids, run_spawned
 
 CYCLES = 200
 
@@ -14,25 +13,11 @@ CYCLES = 200
 def test_two_processes_appending_to_one_household_lose_nothing(tmp_path: Path) -> None:
     # GIVEN two freshly spawned processes and a database file neither has opened yet
     path = str(tmp_path / "shared" / "households.db")
-    context = multiprocessing.get_context("spawn")
-    start, merges = context.Barrier(2), context.Queue()
-    workers = [
-        context.Process(target=append_ids, args=(path, name, CYCLES, start, merges))
-        for name in ("a", "b")
-    ]
     # WHEN each does its read-modify-save cycles on the same household at the same time
-    for worker in workers:
-        worker.start()
-    try:
-        merge_counts = [merges.get(timeout=30) for _ in workers]
-        for worker in workers:
-            worker.join(timeout=10)
-    finally:
-        for worker in workers:
-            if worker.is_alive():
-                worker.terminate()
+    merge_counts = run_spawned(
+        append_ids, [(path, name, CYCLES) for name in ("a", "b")], timeout=30
+    )
     # THEN both finished cleanly and every id from both is stored
-    assert [worker.exitcode for worker in workers] == [0, 0], merge_counts
     with SqliteStore(path) as store:
         stored = store.get("household") or {}
     expected = {f"{name}-{number}" for name in ("a", "b") for number in range(CYCLES)}
