@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import IntentRequest
 
-from skill.alexa.services import SkillServices
+from skill.alexa.services import LOCALE_TIME_ZONES, SkillServices
 from skill.core.household import Household, merge
 from skill.core.speech import Phrases
 from skill.storage.base import VERSION_KEY, key_digest
@@ -31,7 +31,8 @@ _STORE_FAILED = "store_failed"
 _ADDITIVE = ("heard", "favourites", "conversation", "checkin", "checkins", "daily_starters")
 
 
-SUPPORTED_LOCALES = ("en-US", "en-GB", "en-CA", "en-AU", "en-IN")
+# The locales the skill speaks: exactly those it knows a usual time zone for.
+SUPPORTED_LOCALES = tuple(LOCALE_TIME_ZONES)
 
 
 def locale_of(handler_input: HandlerInput) -> str:

@@ -340,3 +340,9 @@ def test_main_samples_prints_expansions(capsys: pytest.CaptureFixture[str]) -> N
 @pytest.mark.parametrize("argv", [["bogus"], [], ["samples", "NoSuchIntent"]])
 def test_main_refuses_bad_usage(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(argv) != 0
+
+
+def test_the_skill_speaks_every_locale_it_has_a_voice_model_for():
+    from skill.alexa.context import SUPPORTED_LOCALES
+
+    assert set(SUPPORTED_LOCALES) == set(LOCALES)
