@@ -28,7 +28,15 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 _STORE_FAILED = "store_failed"
-_ADDITIVE = ("heard", "favourites", "conversation", "checkin", "checkins", "daily_starters")
+_ADDITIVE = (
+    "heard",
+    "walks",
+    "favourites",
+    "conversation",
+    "checkin",
+    "checkins",
+    "daily_starters",
+)
 
 
 # The locales the skill speaks: exactly those it knows a usual time zone for.

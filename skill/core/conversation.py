@@ -11,14 +11,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from skill.core.heard import HeardSet, Walk
 from skill.core.household import MAX_FAVOURITES, Conversation, Household
 from skill.core.moments import Moment
-from skill.core.starters import DEPTHS, Library, Pool, Starter, pick
+from skill.core.starters import DEPTHS, Library, Pool, Starter, draw
 
 __all__ = [
     "FavouriteChange",
     "FavouriteResult",
     "StarterTurn",
+    "fresh_starter",
     "next_starter",
     "play_favourites",
     "remove_favourite",
@@ -112,9 +114,7 @@ def _new_starter(
         conversation.at_depth = 0
     conversation.depth = new_depth
 
-    pool = _fresh_pool(household, library, Moment(conversation.moment), new_depth)
-    key = pool.moment.value
-    starter, household.heard[key] = pick(pool, household.heard.get(key, 0), rng)
+    starter = fresh_starter(household, library, Moment(conversation.moment), new_depth, rng)
 
     speaker = household.next_speaker
     household.next_speaker ^= 1
@@ -141,14 +141,44 @@ def _new_starter(
     )
 
 
-def _fresh_pool(household: Household, library: Library, moment: Moment, depth: int) -> Pool:
-    """The cell to pick from: once a moment's cell is spent, general starters of the same
-    depth come before any repeat; only when both are spent does the cell start over."""
+def fresh_starter(
+    household: Household, library: Library, moment: Moment, depth: int, rng: random.Random
+) -> Starter:
+    """A starter the household has not heard, marked heard.
+
+    Once a moment's cell is spent, general starters of the same depth come before any
+    repeat; only when both are spent does the cell start over, in a new order.
+    """
     pool = library.pool(moment, depth, household.audience)
-    if pool.unheard(household.heard.get(pool.moment.value, 0)) or pool.moment is Moment.ANYTIME:
-        return pool
-    spare = library.pool(Moment.ANYTIME, depth, household.audience)
-    return spare if spare.unheard(household.heard.get(spare.moment.value, 0)) else pool
+    starter = _draw(household, pool, rng)
+    if starter is None and pool.moment is not Moment.ANYTIME:
+        starter = _draw(household, library.pool(Moment.ANYTIME, depth, household.audience), rng)
+    if starter is None:
+        _start_over(household, pool, rng)
+        starter = _draw(household, pool, rng)
+    assert starter is not None  # a pool just started over has every starter unheard
+    return starter
+
+
+def _draw(household: Household, pool: Pool, rng: random.Random) -> Starter | None:
+    walk = household.walks.get(pool.key)
+    if walk is None or walk.size != len(pool.starters):
+        walk = household.walks[pool.key] = Walk.shuffled(len(pool.starters), rng)
+    heard = household.heard.get(pool.moment.value)
+    if heard is None:
+        heard = household.heard[pool.moment.value] = HeardSet()
+    return draw(pool, heard, walk, rng)
+
+
+def _start_over(household: Household, pool: Pool, rng: random.Random) -> None:
+    """Forget the cell's starters and deal it again. Cells of the same moment share
+    starters, so none of them is taken as spent any more until counted again."""
+    household.heard[pool.moment.value].forget(pool.mask)
+    prefix = f"{pool.moment.value}-"
+    for key, walk in household.walks.items():
+        if key.startswith(prefix):
+            walk.spent = False
+    household.walks[pool.key] = Walk.shuffled(len(pool.starters), rng)
 
 
 def repeat_starter(household: Household, library: Library, *, now: float) -> StarterTurn | None:

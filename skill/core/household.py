@@ -1,7 +1,8 @@
 """A household's saved state, and merge() for two devices writing at once.
 
 What is kept is only what the skill needs to be good company: settings, the names people
-gave, which starters they heard (as bitsets), favourites and the conversation in progress.
+gave, which starters they heard (heard-sets and walks, see `skill.core.heard`), favourites
+and the conversation in progress.
 Nothing people say to each other is ever here.
 """
 
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from skill.core.checkin import CheckIn
+from skill.core.heard import MAX_ENCODED, HeardSet, Walk
 
 __all__ = [
     "CONVERSATION_TTL",
@@ -27,14 +29,16 @@ __all__ = [
     "migrate",
 ]
 
-# 1: heard-sets as hex digits. 2: heard-sets as URL-safe base64 of their bytes, a third
-# smaller, which matters for the record's size bound as the library grows.
-SCHEMA_VERSION = 2
+# 1: heard-sets as hex digits. 2: heard-sets as URL-safe base64 of their big-endian bytes,
+# a third smaller, which matters for the record's size bound as the library grows.
+# 3: little-endian bytes, read straight into a HeardSet; walks, one per cell drawn from.
+SCHEMA_VERSION = 3
 MAX_FAVOURITES = 50
 CONVERSATION_TTL = 6 * 3600
 TIME_ZONE_TTL = 7 * 24 * 3600
 MAX_CHECKIN_HISTORY = 30
 STARTER_DAYS_KEPT = 14
+MAX_WALKS = 45  # one per (moment, depth, audience) cell
 
 
 @dataclass
@@ -59,7 +63,8 @@ class Conversation:
 class Household:
     audience: str = "any"
     names: list[str] = field(default_factory=list)
-    heard: dict[str, int] = field(default_factory=dict)
+    heard: dict[str, HeardSet] = field(default_factory=dict)
+    walks: dict[str, Walk] = field(default_factory=dict)
     favourites: list[str] = field(default_factory=list)
     conversation: Conversation | None = None
     phone_reminder: bool = True
@@ -103,7 +108,8 @@ class Household:
         return {
             "audience": self.audience,
             "names": list(self.names),
-            "heard": {moment: _encode_bits(bits) for moment, bits in self.heard.items() if bits},
+            "heard": {moment: heard.encode() for moment, heard in self.heard.items() if heard},
+            "walks": {key: walk.to_list() for key, walk in self.walks.items()},
             "favourites": list(self.favourites),
             "conversation": vars(self.conversation).copy() if self.conversation else None,
             "phone_reminder": self.phone_reminder,
@@ -133,9 +139,14 @@ class Household:
         household.audience = _choice(data.get("audience"), ("partners", "friends", "any"), "any")
         household.names = [n for n in _list(data.get("names")) if isinstance(n, str)][:2]
         household.heard = {
-            str(moment): bits
+            str(moment): heard
             for moment, raw in _dict(data.get("heard")).items()
-            if (bits := _decode_bits(raw)) is not None
+            if (heard := HeardSet.decode(raw)) is not None
+        }
+        household.walks = {
+            key: walk
+            for key, raw in list(_dict(data.get("walks")).items())[:MAX_WALKS]
+            if isinstance(key, str) and len(key) <= 40 and (walk := Walk.from_list(raw))
         }
         household.favourites = [f for f in _list(data.get("favourites")) if isinstance(f, str)]
         household.favourites = household.favourites[:MAX_FAVOURITES]
@@ -169,8 +180,9 @@ class Household:
 def merge(stored: Mapping[str, Any], ours: Mapping[str, Any]) -> dict[str, Any]:
     """Combine a record another device wrote meanwhile with ours, losing neither.
 
-    Heard starters and favourites are unions; the newer conversation wins; plain settings
-    come from whichever record changed last.
+    Heard starters and favourites are unions; two walks through a cell in the same order
+    keep the further one; the newer conversation wins; plain settings come from whichever
+    record changed last.
     """
     theirs_h, ours_h = Household.from_dict(stored), Household.from_dict(ours)
     newer, older = (
@@ -182,8 +194,20 @@ def merge(stored: Mapping[str, Any], ours: Mapping[str, Any]) -> dict[str, Any]:
         )
     )
     result = Household(**{f.name: getattr(newer, f.name) for f in fields(Household)})
-    for moment in set(theirs_h.heard) | set(ours_h.heard):
-        result.heard[moment] = theirs_h.heard.get(moment, 0) | ours_h.heard.get(moment, 0)
+    result.heard = {moment: heard.copy() for moment, heard in theirs_h.heard.items()}
+    for moment, heard in ours_h.heard.items():
+        result.heard.setdefault(moment, HeardSet()).update(heard)
+    result.walks = dict(newer.walks)
+    for key, walk in older.walks.items():
+        kept = result.walks.setdefault(key, walk)
+        if kept is not walk and kept.same_deal(walk):
+            result.walks[key] = Walk(
+                kept.size,
+                kept.stride,
+                kept.start,
+                max(kept.position, walk.position),
+                kept.spent or walk.spent,
+            )
     favourites = list(older.favourites)
     favourites += [f for f in newer.favourites if f not in favourites]
     result.favourites = favourites[-MAX_FAVOURITES:]
@@ -270,29 +294,27 @@ def _float(value: Any, default: float) -> float:
 
 
 def migrate(data: Mapping[str, Any]) -> Mapping[str, Any]:
-    """An older record brought up to the current schema, one version at a time.
+    """An older record brought up to the current schema.
 
     A record with no `schema` is the first version. Migrations only reshape; anything they
-    do not understand is left for from_dict's tolerant reading.
+    do not understand is left for from_dict's tolerant reading. Walks are not carried over
+    from older records: a household without one just starts a new walk, skipping what it
+    has heard.
     """
     version = _int(data.get("schema"), 1)
-    if version < 2:
-        heard = {
-            moment: _encode_bits(bits)
-            for moment, raw in _dict(data.get("heard")).items()
-            if (bits := _hex(raw))
-        }
-        data = {**data, "heard": heard, "schema": 2}
-    return data
+    if version >= SCHEMA_VERSION:
+        return data
+    read = _hex if version < 2 else _big_endian_base64
+    heard = {
+        moment: HeardSet.from_int(bits).encode()
+        for moment, raw in _dict(data.get("heard")).items()
+        if (bits := read(raw))
+    }
+    return {**data, "heard": heard, "schema": SCHEMA_VERSION}
 
 
-def _encode_bits(bits: int) -> str:
-    raw = bits.to_bytes((bits.bit_length() + 7) // 8, "big")
-    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
-
-
-def _decode_bits(value: Any) -> int | None:
-    if not isinstance(value, str) or len(value) > 20_000:
+def _big_endian_base64(value: Any) -> int | None:
+    if not isinstance(value, str) or len(value) > MAX_ENCODED:
         return None
     try:
         raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
@@ -302,7 +324,7 @@ def _decode_bits(value: Any) -> int | None:
 
 
 def _hex(value: Any) -> int | None:
-    if not isinstance(value, str) or len(value) > 20_000:
+    if not isinstance(value, str) or len(value) > MAX_ENCODED:
         return None
     try:
         return int(value, 16)

@@ -1,9 +1,10 @@
-"""The starter library: load once, index by cell, pick without repeats.
+"""The starter library: load once, index by cell, draw without repeats.
 
-A household's "heard" memory is one bitset per moment, bit n standing for starter number n
-of that moment (the digits of its id). Ids are stable and never reused, so the bitsets stay
-valid as the library grows, their size is bounded by the library rather than by how many
-turns a household takes, and merging two devices' memories is a bitwise OR.
+A household's memory of a moment is a heard-set (bit n for starter number n of that
+moment, the digits of its id) and one walk per cell (see `skill.core.heard`). Ids are
+stable and never reused, so the heard-sets stay valid as the library grows, their size is
+bounded by the library rather than by how many turns a household takes, and merging two
+devices' memories is a union.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import yaml
 
+from skill.core.heard import HeardSet, Walk
 from skill.core.moments import Moment
 
 __all__ = [
@@ -25,17 +27,15 @@ __all__ = [
     "Library",
     "Pool",
     "Starter",
+    "draw",
     "load_library",
-    "pick",
 ]
 
 DEPTHS = (1, 2, 3)
 AUDIENCES = ("partners", "friends", "any")
 THEMES = ("memories", "gratitude", "dreams", "needs", "play", "repair", "everyday")
 STARTERS_DIR = Path(__file__).resolve().parent.parent / "content" / "starters"
-_FIRST_PROBES = 4  # before counting what is left: enough while most of the cell is unheard
-_PROBES = 24
-_DENSE = 8  # probe on while at least 1 in 8 of the cell is unheard; else pick by rank
+_SKIPS = 16  # heard starters a walk steps over before it counts what is left instead
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -56,18 +56,21 @@ class Starter:
 
 @dataclass(frozen=True, slots=True)
 class Pool:
-    """The starters one household may get in one (moment, depth) cell.
+    """The starters one household may get in one (moment, depth, audience) cell.
 
-    ``numbers`` (each starter's bit, in the same order) and ``by_number`` are indexes
-    made once here, so a pick never parses an id or scans the pool.
+    ``starters`` is in a fixed shuffled order that every process agrees on, the order
+    walks step through. ``numbers`` (each starter's bit, in the same order) and
+    ``by_number`` are indexes made once here, so a draw never parses an id or scans the pool.
     """
 
     moment: Moment
     depth: int
+    audience: str
     starters: tuple[Starter, ...]
     mask: int
     numbers: tuple[int, ...] = field(default=(), compare=False, repr=False)
     by_number: Mapping[int, Starter] = field(default_factory=dict, compare=False, repr=False)
+    key: str = field(default="", compare=False, repr=False)  # names the household's walk
 
     def __post_init__(self) -> None:
         if len(self.numbers) != len(self.starters):
@@ -76,9 +79,11 @@ class Pool:
             object.__setattr__(
                 self, "by_number", dict(zip(self.numbers, self.starters, strict=True))
             )
+        object.__setattr__(self, "key", f"{self.moment.value}-{self.depth}-{self.audience}")
 
-    def unheard(self, heard: int) -> int:
-        return self.mask ^ (self.mask & heard)  # mask & ~heard, without a full-width ~
+    def unheard(self, heard: HeardSet) -> int:
+        """This cell's unheard starters as a bitmap (linear in the moment's size)."""
+        return heard.unheard(self.mask)
 
 
 def eligible_audiences(audience: str) -> frozenset[str]:
@@ -103,8 +108,7 @@ class Library:
             if starter.id in self.by_id:
                 raise ValueError(f"duplicate starter id {starter.id}")
             self.by_id[starter.id] = starter
-        # One pass: each starter joins every cell whose audience may hear it, in library
-        # order (the order picks draw from).
+        # One pass: each starter joins every cell whose audience may hear it.
         cells: dict[tuple[Moment, int, str], list[Starter]] = {
             (moment, depth, audience): []
             for moment in Moment
@@ -121,6 +125,9 @@ class Library:
                     cell.append(s)
         self._pools: dict[tuple[Moment, int, str], Pool] = {}
         for (moment, depth, audience), members in cells.items():
+            # Seeded by the cell and its contents (a string seed hashes the same in every
+            # process), so every process walks the same order.
+            random.Random(f"{moment.value}-{depth}-{audience}-{len(members)}").shuffle(members)
             numbers = tuple(s.number for s in members)
             mask = 0
             for number in numbers:
@@ -128,6 +135,7 @@ class Library:
             self._pools[moment, depth, audience] = Pool(
                 moment,
                 depth,
+                audience,
                 tuple(members),
                 mask,
                 numbers,
@@ -165,33 +173,32 @@ class Library:
         return None
 
 
-def pick(pool: Pool, heard: int, rng: random.Random) -> tuple[Starter, int]:
-    """A starter this household has not heard in this cell, and its updated heard-set.
+def draw(pool: Pool, heard: HeardSet, walk: Walk, rng: random.Random) -> Starter | None:
+    """An unheard starter of the pool, marked heard; None once every one has been heard.
 
-    When every starter of the cell has been heard, the cell starts over silently. A few
-    random probes find an unheard starter while most of the cell is unheard; when they
-    miss, the unheard ones are counted, and either probing goes on (at least one in
-    ``_DENSE`` unheard) or one is taken by rank, in steps that grow with the log of the
-    library's size rather than with the pool. Every unheard starter is equally likely.
+    The walk names the next one in a step. Starters heard some other way (another device,
+    the same starter in a neighbouring cell, a content release) are stepped over; after
+    ``_SKIPS`` of them, or at the walk's end, the unheard ones are counted and one taken
+    by rank, each equally likely, so no starter is ever missed. `walk` must be this
+    pool's (its size the pool's size).
     """
-    numbers = pool.numbers
-    size = len(numbers)
-    for _ in range(_FIRST_PROBES):
-        number = numbers[rng.randrange(size)]
-        if not heard >> number & 1:
-            return pool.by_number[number], heard | (1 << number)
+    if walk.spent:
+        return None
+    numbers, size = pool.numbers, walk.size
+    for _ in range(min(_SKIPS, size - walk.position)):
+        index = (walk.start + walk.position * walk.stride) % size
+        walk.position += 1
+        number = numbers[index]
+        if number not in heard:
+            heard.add(number)
+            return pool.starters[index]
     unheard = pool.unheard(heard)
     if not unheard:
-        heard &= ~pool.mask
-        unheard = pool.mask
-    left = unheard.bit_count()
-    if left * _DENSE >= size:
-        for _ in range(_PROBES):
-            number = numbers[rng.randrange(size)]
-            if unheard >> number & 1:
-                return pool.by_number[number], heard | (1 << number)
-    number = _nth_bit(unheard, rng.randrange(left))
-    return pool.by_number[number], heard | (1 << number)
+        walk.spent = True
+        return None
+    number = _nth_bit(unheard, rng.randrange(unheard.bit_count()))
+    heard.add(number)
+    return pool.by_number[number]
 
 
 def _nth_bit(value: int, n: int) -> int:

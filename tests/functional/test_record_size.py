@@ -26,6 +26,7 @@ from skill.alexa import SkillServices, build_skill
 from skill.core.household import (
     MAX_CHECKIN_HISTORY,
     MAX_FAVOURITES,
+    MAX_WALKS,
     STARTER_DAYS_KEPT,
     Household,
     merge,
@@ -37,7 +38,8 @@ from tests.conftest import NEW_YORK, Clock, Device, custom_slot, plain_slot, spe
 
 # The bound, and why it holds whatever the number of turns: heard-sets are one bitset per
 # moment, as long as the highest starter number (a few hundred bits, about 40 characters
-# of base64 each); favourites are at most MAX_FAVOURITES (50) ids; the check-in history at
+# of base64 each); at most one walk per (moment, depth, audience) cell, MAX_WALKS (45),
+# five small numbers each; favourites are at most MAX_FAVOURITES (50) ids; the check-in history at
 # most MAX_CHECKIN_HISTORY (30) entries; the daily starter counts at most STARTER_DAYS_KEPT
 # (14) days; two names and one conversation and one check-in in progress, each small.
 # That is about 4 KiB at worst today. 16 KiB leaves room for the library to grow several
@@ -48,7 +50,7 @@ EVENING = datetime(2026, 11, 25, 18, 30, tzinfo=NEW_YORK)
 DAY = 24 * 60 * 60
 
 assert RECORD_BOUND_BYTES < MAX_RECORD_BYTES
-assert (MAX_FAVOURITES, MAX_CHECKIN_HISTORY, STARTER_DAYS_KEPT) == (50, 30, 14)
+assert (MAX_FAVOURITES, MAX_CHECKIN_HISTORY, STARTER_DAYS_KEPT, MAX_WALKS) == (50, 30, 14, 45)
 
 
 class MemoryStore(HouseholdStore):
@@ -256,6 +258,7 @@ def test_a_household_record_stays_under_its_bound_after_any_turns(
     assert len(stored["checkins"]) <= MAX_CHECKIN_HISTORY
     assert len(stored["daily_starters"]) <= STARTER_DAYS_KEPT
     assert len(stored["names"]) <= 2
+    assert len(stored["walks"]) <= MAX_WALKS
     assert household.to_dict()["heard"] == stored["heard"], "heard-sets read back exactly"
     biggest_number = max(s.number for s in load_library())
-    assert all(bits.bit_length() <= biggest_number + 1 for bits in household.heard.values())
+    assert all(int(bits).bit_length() <= biggest_number + 1 for bits in household.heard.values())

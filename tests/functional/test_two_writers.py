@@ -34,6 +34,7 @@ from ask_sdk_model import RequestEnvelope
 from skill.alexa import SkillServices, build_skill
 from skill.alexa.context import HouseholdSession
 from skill.core import conversation as talk
+from skill.core.heard import HeardSet
 from skill.core.household import MAX_FAVOURITES, Household, merge
 from skill.core.moments import Moment
 from skill.core.starters import DEPTHS, Library, load_library
@@ -216,7 +217,7 @@ def heard_ids(household: Household, library: Library) -> set[str]:
     return {
         starter.id
         for starter in library
-        if household.heard.get(starter.moment.value, 0) >> starter.number & 1
+        if starter.number in household.heard.get(starter.moment.value, HeardSet())
     }
 
 
@@ -447,7 +448,7 @@ class RivalBeforeEveryWrite(WatchedStore):
         stored = self.rival.get(USER) or {}
         household = Household.from_dict(stored)
         moment, number = self.rival_hears.moment.value, self.rival_hears.number
-        household.heard[moment] = household.heard.get(moment, 0) | 1 << number
+        household.heard.setdefault(moment, HeardSet()).add(number)
         household.hints_heard += 1
         self.rival.put(USER, {**household.to_dict(), "_version": stored.get("_version", 0)})
 

@@ -49,7 +49,7 @@ def test_cold_start_part_runs():
 
 def test_growth_part_runs():
     per_pick, _, cells = growth.measure((200, 400), (0.0, 0.99), rounds=1, batch=3)
-    assert len(per_pick) == 4 and all(cells.values())
+    assert len(per_pick) == 4 + 3 * 2 and all(cells.values())
     check(growth.run(quick=True, sizes=(200, 400)))
 
 

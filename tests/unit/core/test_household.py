@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from skill.core.heard import HeardSet, Walk
 from skill.core.household import CONVERSATION_TTL, Conversation, Household, merge
 
 
@@ -11,7 +12,8 @@ def test_a_household_survives_a_round_trip_through_json():
     household = Household(
         audience="partners",
         names=["Sam", "Alex"],
-        heard={"bedtime": (1 << 200) | 5},
+        heard={"bedtime": HeardSet([0, 2, 200])},
+        walks={"bedtime-2-partners": Walk(59, 29, 30, 7), "anytime-1-any": Walk(1, 1, 0, 1, True)},
         favourites=["bedtime-0001"],
         conversation=Conversation(starter_id="bedtime-0001", depth=2, updated_at=10.0),
         phone_reminder=False,
@@ -29,6 +31,7 @@ def test_a_household_survives_a_round_trip_through_json():
         {"conversation": {"depth": "deep", "updated_at": "yesterday"}},
         {"favourites": [1, None, "dinner-0002"], "next_speaker": True},
         {"heard": {"dinner": "f" * 30_000}, "time_zone_checked_at": float("nan")},
+        {"walks": {"dinner-1-any": [10, 4, 0, 0, 0], "bedtime-1-any": "deal", "x": None}},
     ],
 )
 def test_a_damaged_record_never_locks_a_household_out(damaged):
@@ -46,20 +49,20 @@ def test_a_quiet_conversation_expires_after_six_hours():
 
 def test_merge_keeps_both_devices_heard_starters_and_favourites():
     # GIVEN two devices that read the same record and each changed it
-    base = Household(favourites=["a-0001"], heard={"dinner": 0b1})
+    base = Household(favourites=["a-0001"], heard={"dinner": HeardSet([0])})
     kitchen = Household.from_dict(base.to_dict())
-    kitchen.heard["dinner"] |= 0b10
+    kitchen.heard["dinner"].add(1)
     kitchen.favourites.append("dinner-0002")
     kitchen.updated_at = 5.0
     bedroom = Household.from_dict(base.to_dict())
-    bedroom.heard["bedtime"] = 0b100
+    bedroom.heard["bedtime"] = HeardSet([2])
     bedroom.favourites.append("bedtime-0003")
     bedroom.conversation = Conversation(starter_id="bedtime-0003", updated_at=6.0)
     bedroom.updated_at = 6.0
     # WHEN the bedroom's write meets the kitchen's stored one
     merged = Household.from_dict(merge(kitchen.to_dict(), bedroom.to_dict()))
     # THEN nothing either device did is lost
-    assert merged.heard == {"dinner": 0b11, "bedtime": 0b100}
+    assert merged.heard == {"dinner": HeardSet([0, 1]), "bedtime": HeardSet([2])}
     assert merged.favourites == ["a-0001", "dinner-0002", "bedtime-0003"]
     assert merged.conversation.starter_id == "bedtime-0003"
 
@@ -70,9 +73,27 @@ def test_merge_keeps_both_devices_heard_starters_and_favourites():
     b=st.dictionaries(st.sampled_from(["bedtime", "brunch"]), st.integers(0, 2**300)),
 )
 def test_merge_is_a_union_of_heard_sets(a, b):
-    merged = Household.from_dict(merge(Household(heard=a).to_dict(), Household(heard=b).to_dict()))
+    def household(bits: dict[str, int]) -> Household:
+        return Household(heard={m: HeardSet.from_int(v) for m, v in bits.items()})
+
+    merged = Household.from_dict(merge(household(a).to_dict(), household(b).to_dict()))
     for moment in set(a) | set(b):
-        assert merged.heard.get(moment, 0) == a.get(moment, 0) | b.get(moment, 0)
+        assert int(merged.heard.get(moment, HeardSet())) == a.get(moment, 0) | b.get(moment, 0)
+
+
+def test_merge_keeps_the_further_of_two_walks_through_a_cell_in_the_same_order():
+    # GIVEN two devices walking the same deal of a cell, and each its own deal of another
+    kitchen = Household(updated_at=5.0)
+    kitchen.walks = {"dinner-1-any": Walk(40, 3, 7, 12), "bedtime-2-any": Walk(30, 7, 1, 30, True)}
+    bedroom = Household(updated_at=6.0)
+    bedroom.walks = {"dinner-1-any": Walk(40, 3, 7, 9), "bedtime-2-any": Walk(30, 11, 4, 2)}
+    # WHEN their records meet
+    merged = Household.from_dict(merge(kitchen.to_dict(), bedroom.to_dict()))
+    # THEN the same deal keeps the further position; different deals keep the newer one
+    assert merged.walks == {
+        "dinner-1-any": Walk(40, 3, 7, 12),
+        "bedtime-2-any": Walk(30, 11, 4, 2),
+    }
 
 
 def test_the_oldest_record_is_migrated_on_read():
@@ -83,12 +104,24 @@ def test_the_oldest_record_is_migrated_on_read():
     # WHEN it is read
     household = Household.from_dict(old)
     # THEN nothing is lost, and it is written back in the current schema
-    assert household.heard == {"bedtime": int("1800000400000020000200c100", 16), "dinner": 5}
+    assert household.heard == {
+        "bedtime": HeardSet.from_int(int("1800000400000020000200c100", 16)),
+        "dinner": HeardSet([0, 2]),
+    }
     assert household.names == ["Sam", "Alex"] and household.favourites == old["favourites"]
     assert household.conversation.starter_id == "bedtime-0012" and not household.phone_reminder
     written = household.to_dict()
-    assert written["schema"] == 2
+    assert written["schema"] == 3
     assert Household.from_dict(written) == household
+
+
+def test_a_schema_2_record_reads_the_same_starters_as_heard():
+    from pathlib import Path
+
+    fixtures = Path(__file__).parents[2] / "fixtures"
+    v1 = Household.from_dict(json.loads((fixtures / "household_v1.json").read_text()))
+    v2 = Household.from_dict(json.loads((fixtures / "household_v2.json").read_text()))
+    assert v2 == v1 and v2.heard["dinner"] == HeardSet([0, 2])
 
 
 def test_to_dict_writes_every_field_and_shares_nothing_mutable():
@@ -103,6 +136,7 @@ def test_to_dict_writes_every_field_and_shares_nothing_mutable():
         checkins=[{"at": 1.0, "ratings": [2, 4]}],
         daily_starters={"2026-11-25": 2},
         reminder={"token": "t", "time": "21:00"},
+        walks={"dinner-1-any": Walk(4, 3, 1, 2)},
     )
     data = household.to_dict()
     assert set(data) == {f.name for f in fields(Household)} | {"schema"}
@@ -110,5 +144,7 @@ def test_to_dict_writes_every_field_and_shares_nothing_mutable():
     data["conversation"]["starter_id"] = "y"
     data["checkin"]["ratings"][0] = 1
     data["checkins"][0]["ratings"][0] = 5
+    data["walks"]["dinner-1-any"][3] = 4
     assert household.names == ["A", "B"] and household.conversation.starter_id == "x"
     assert household.checkin.ratings == [3, None] and household.checkins[0]["ratings"] == [2, 4]
+    assert household.walks["dinner-1-any"].position == 2

@@ -1,0 +1,152 @@
+"""What a household has heard, kept so that one more starter costs the same at any size.
+
+A heard-set is one bit per starter number of a moment (bit n for `<moment>-n`). It lives in
+a bytearray rather than a Python int: asking about one starter or marking it heard then
+touches one byte, where an int would be copied whole on every change. Whole-set work
+(counting what is left, starting a cell over, merging two devices) stays linear, and runs
+only when a cell runs out or two writes meet.
+
+A walk is how a household goes through one cell: like a shuffled deck, a random stride
+and start over the cell's fixed order, so the next starter is found in one step instead
+of by searching the heard-set. A new stride and start each time the cell starts over keep
+the order fresh for the next round.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+import random
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["MAX_ENCODED", "HeardSet", "Walk"]
+
+MAX_ENCODED = 20_000  # characters: far above any real library, so a damaged field is refused
+_MAX_CELL = 8 * MAX_ENCODED  # no cell can hold more starters than a heard-set has bits
+
+
+class HeardSet:
+    """A set of starter numbers as a little-endian bitmap, never ending in a zero byte."""
+
+    __slots__ = ("_bits",)
+
+    def __init__(self, numbers: tuple[int, ...] | list[int] | set[int] = ()) -> None:
+        self._bits = bytearray()
+        for number in numbers:
+            self.add(number)
+
+    @classmethod
+    def from_int(cls, bits: int) -> HeardSet:
+        heard = cls()
+        heard._bits = bytearray(bits.to_bytes((bits.bit_length() + 7) // 8, "little"))
+        return heard
+
+    def __int__(self) -> int:
+        return int.from_bytes(self._bits, "little")
+
+    def __contains__(self, number: int) -> bool:
+        index = number >> 3
+        return index < len(self._bits) and self._bits[index] >> (number & 7) & 1 == 1
+
+    def add(self, number: int) -> None:
+        index = number >> 3
+        if index >= len(self._bits):
+            self._bits.extend(bytes(index + 1 - len(self._bits)))
+        self._bits[index] |= 1 << (number & 7)
+
+    def unheard(self, mask: int) -> int:
+        """The members of `mask` (a bitmap of starter numbers) not in this set."""
+        return mask ^ (mask & int(self))
+
+    def forget(self, mask: int) -> None:
+        """Drop every member of `mask`: one cell starting over, the rest kept."""
+        self._replace(int(self) & ~mask)
+
+    def update(self, other: HeardSet) -> None:
+        """Add every member of `other` (two devices' memories merged)."""
+        self._replace(int(self) | int(other))
+
+    def copy(self) -> HeardSet:
+        heard = HeardSet()
+        heard._bits = bytearray(self._bits)
+        return heard
+
+    def _replace(self, bits: int) -> None:
+        self._bits = bytearray(bits.to_bytes((bits.bit_length() + 7) // 8, "little"))
+
+    def __bool__(self) -> bool:
+        return bool(self._bits)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, HeardSet) and self._bits == other._bits
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def __repr__(self) -> str:
+        return f"HeardSet.from_int({int(self):#x})"
+
+    def encode(self) -> str:
+        """URL-safe base64 of the bitmap's bytes, unpadded: the stored form."""
+        return base64.urlsafe_b64encode(self._bits).decode("ascii").rstrip("=")
+
+    @classmethod
+    def decode(cls, value: Any) -> HeardSet | None:
+        """The set a stored string holds, or None if it is not one."""
+        if not isinstance(value, str) or len(value) > MAX_ENCODED:
+            return None
+        try:
+            raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+        except (ValueError, binascii.Error):
+            return None
+        heard = cls()
+        heard._bits = bytearray(raw.rstrip(b"\0"))
+        return heard
+
+
+@dataclass(slots=True)
+class Walk:
+    """One household's way through one cell: position p is entry (start + p * stride) % size
+    of the cell's order. A stride sharing no factor with the size visits every entry once.
+
+    `size` is the cell's size when the walk began; a cell that has since changed (a content
+    release) gets a new walk. `spent` records that every starter of the cell was found
+    heard, so the cells after it are tried without counting this one again.
+    """
+
+    size: int
+    stride: int
+    start: int
+    position: int = 0
+    spent: bool = False
+
+    @classmethod
+    def shuffled(cls, size: int, rng: random.Random) -> Walk:
+        stride = 1
+        if size > 2:
+            stride = rng.randrange(1, size)
+            while math.gcd(stride, size) != 1:
+                stride = rng.randrange(1, size)
+        return cls(size, stride, rng.randrange(size) if size else 0)
+
+    def to_list(self) -> list[int]:
+        return [self.size, self.stride, self.start, self.position, int(self.spent)]
+
+    @classmethod
+    def from_list(cls, raw: Any) -> Walk | None:
+        """A stored walk, or None if it is damaged (the household then just starts a new one)."""
+        if type(raw) is not list or len(raw) != 5 or any(type(v) is not int for v in raw):
+            return None
+        size, stride, start, position, spent = raw
+        if not (size in range(1, _MAX_CELL) and stride in range(1, max(size, 2))):
+            return None
+        if start not in range(size) or position not in range(size + 1):
+            return None
+        if spent not in (0, 1) or math.gcd(stride, size) != 1:
+            return None
+        return cls(size, stride, start, position, bool(spent))
+
+    def same_deal(self, other: Walk) -> bool:
+        """Whether two walks go through the cell in the same order (so positions compare)."""
+        return (self.size, self.stride, self.start) == (other.size, other.stride, other.start)
