@@ -22,6 +22,7 @@ from flask_ask_sdk.skill_adapter import (
 )
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from skill.alexa.events import already_parsed
 from skill.envelopes import envelope_problem
 from skill.verify import AlexaRequestVerifier
 
@@ -31,6 +32,7 @@ MAX_BODY_BYTES = 128 * 1024
 # Real envelopes nest a dozen levels or so. The SDK deep-copies and (de)serialises them
 # recursively, and a few hundred levels of session attributes overflow Python's stack.
 MAX_JSON_DEPTH = 64
+ALEXA_CONTENT_TYPES = frozenset({"application/json; charset=utf-8", "application/json"})
 log = logging.getLogger(__name__)
 
 
@@ -40,6 +42,8 @@ def problem(status: int, message: str) -> tuple[Response, int]:
 
 def is_json(incoming: Request) -> bool:
     """Alexa sends `application/json; charset=utf-8`; the charset may also be left out."""
+    if incoming.content_type in ALEXA_CONTENT_TYPES:  # the usual case, without parsing
+        return True
     charset = incoming.mimetype_params.get("charset", "utf-8").lower()
     return incoming.mimetype == "application/json" and charset in ("utf-8", "utf8")
 
@@ -105,11 +109,15 @@ def create_app(
     def invoke() -> Response | tuple[Response, int]:
         if not is_json(request):
             return problem(415, "the body must be application/json")
+        raw = request.get_data(cache=True)
         try:
-            body = json.loads(request.get_data(cache=True).decode("utf-8"))
+            text = raw.decode("utf-8")
+            body = json.loads(text)
         except (UnicodeDecodeError, ValueError, RecursionError):
             return problem(400, "the body must be UTF-8 JSON")
-        if nests_deeper_than(body, MAX_JSON_DEPTH):
+        # Nesting needs an opening bracket per level: few brackets, no need to walk it.
+        brackets = raw.count(b"{") + raw.count(b"[")
+        if brackets > MAX_JSON_DEPTH and nests_deeper_than(body, MAX_JSON_DEPTH):
             return problem(400, f"the body nests deeper than {MAX_JSON_DEPTH} levels")
         reason = envelope_problem(body)
         if reason:
@@ -117,7 +125,8 @@ def create_app(
         if skill_id and body["context"]["System"]["application"]["applicationId"] != skill_id:
             return problem(400, "this endpoint serves another skill")
         try:
-            return adapter.dispatch_request()
+            with already_parsed(text, body):
+                return adapter.dispatch_request()
         except InternalServerError:
             # The SDK reports a body it cannot read as its own failure; it is the caller's.
             return problem(400, "the request could not be processed")

@@ -37,6 +37,22 @@ def test_data_survives_between_requests(dev_client):
     assert first["response"]["card"]["content"] in speech(again)
 
 
+@pytest.mark.parametrize("charset", ["; charset=utf-8", "", ";charset=UTF-8"])
+def test_a_household_that_disables_the_skill_is_forgotten_over_the_web(
+    dev_client, sqlite_store, charset
+):
+    # GIVEN a household with something stored
+    dev_client.post("/", json=load_event("starter_intent.json"))
+    user = load_event("skill_disabled.json")["context"]["System"]["user"]["userId"]
+    assert sqlite_store.get(user)
+    # WHEN Alexa says they disabled the skill and asked not to be remembered
+    body = json.dumps(load_event("skill_disabled.json")).encode()
+    response = dev_client.post("/", data=body, content_type=f"application/json{charset}")
+    # THEN the record is gone
+    assert response.status_code == 200
+    assert sqlite_store.get(user) is None
+
+
 @pytest.mark.parametrize(
     ("body", "content_type"),
     [
