@@ -162,8 +162,8 @@ def fresh_starter(
 
 def _draw(household: Household, pool: Pool, rng: random.Random) -> Starter | None:
     walk = household.walks.get(pool.key)
-    if walk is None or walk.size != len(pool.starters):
-        walk = household.walks[pool.key] = Walk.shuffled(len(pool.starters), rng)
+    if walk is None or walk.cell != pool.fingerprint or walk.size != len(pool.starters):
+        walk = household.walks[pool.key] = Walk.shuffled(len(pool.starters), pool.fingerprint, rng)
     heard = household.heard.get(pool.moment.value)
     if heard is None:
         heard = household.heard[pool.moment.value] = HeardSet()
@@ -178,7 +178,7 @@ def _start_over(household: Household, pool: Pool, rng: random.Random) -> None:
     for key, walk in household.walks.items():
         if key.startswith(prefix):
             walk.spent = False
-    household.walks[pool.key] = Walk.shuffled(len(pool.starters), rng)
+    household.walks[pool.key] = Walk.shuffled(len(pool.starters), pool.fingerprint, rng)
 
 
 def repeat_starter(household: Household, library: Library, *, now: float) -> StarterTurn | None:

@@ -110,9 +110,10 @@ class Walk:
     """One household's way through one cell: position p is entry (start + p * stride) % size
     of the cell's order. A stride sharing no factor with the size visits every entry once.
 
-    `size` is the cell's size when the walk began; a cell that has since changed (a content
-    release) gets a new walk. `spent` records that every starter of the cell was found
-    heard, so the cells after it are tried without counting this one again.
+    `cell` is the fingerprint of the cell's starters when the walk began, so a cell that has
+    changed since (a content release added, retired or swapped starters) gets a new walk.
+    `spent` records that every starter of the cell was found heard, so the cells after it
+    are tried without counting this one again.
     """
 
     size: int
@@ -120,33 +121,39 @@ class Walk:
     start: int
     position: int = 0
     spent: bool = False
+    cell: int = 0
 
     @classmethod
-    def shuffled(cls, size: int, rng: random.Random) -> Walk:
+    def shuffled(cls, size: int, cell: int, rng: random.Random) -> Walk:
         stride = 1
         if size > 2:
             stride = rng.randrange(1, size)
             while math.gcd(stride, size) != 1:
                 stride = rng.randrange(1, size)
-        return cls(size, stride, rng.randrange(size) if size else 0)
+        return cls(size, stride, rng.randrange(size) if size else 0, cell=cell)
 
     def to_list(self) -> list[int]:
-        return [self.size, self.stride, self.start, self.position, int(self.spent)]
+        return [self.size, self.stride, self.start, self.position, int(self.spent), self.cell]
 
     @classmethod
     def from_list(cls, raw: Any) -> Walk | None:
         """A stored walk, or None if it is damaged (the household then just starts a new one)."""
-        if type(raw) is not list or len(raw) != 5 or any(type(v) is not int for v in raw):
+        if type(raw) is not list or len(raw) != 6 or any(type(v) is not int for v in raw):
             return None
-        size, stride, start, position, spent = raw
+        size, stride, start, position, spent, cell = raw
         if not (size in range(1, _MAX_CELL) and stride in range(1, max(size, 2))):
             return None
         if start not in range(size) or position not in range(size + 1):
             return None
-        if spent not in (0, 1) or math.gcd(stride, size) != 1:
+        if spent not in (0, 1) or math.gcd(stride, size) != 1 or cell not in range(1 << 32):
             return None
-        return cls(size, stride, start, position, bool(spent))
+        return cls(size, stride, start, position, bool(spent), cell)
 
     def same_deal(self, other: Walk) -> bool:
-        """Whether two walks go through the cell in the same order (so positions compare)."""
-        return (self.size, self.stride, self.start) == (other.size, other.stride, other.start)
+        """Whether two walks go through the same cell in the same order (positions compare)."""
+        return (self.size, self.stride, self.start, self.cell) == (
+            other.size,
+            other.stride,
+            other.start,
+            other.cell,
+        )

@@ -207,6 +207,7 @@ def merge(stored: Mapping[str, Any], ours: Mapping[str, Any]) -> dict[str, Any]:
                 kept.start,
                 max(kept.position, walk.position),
                 kept.spent or walk.spent,
+                kept.cell,
             )
     favourites = list(older.favourites)
     favourites += [f for f in newer.favourites if f not in favourites]

@@ -10,6 +10,7 @@ devices' memories is a union.
 from __future__ import annotations
 
 import random
+import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -71,6 +72,7 @@ class Pool:
     numbers: tuple[int, ...] = field(default=(), compare=False, repr=False)
     by_number: Mapping[int, Starter] = field(default_factory=dict, compare=False, repr=False)
     key: str = field(default="", compare=False, repr=False)  # names the household's walk
+    fingerprint: int = field(default=0, compare=False, repr=False)  # changes with its starters
 
     def __post_init__(self) -> None:
         if len(self.numbers) != len(self.starters):
@@ -80,6 +82,8 @@ class Pool:
                 self, "by_number", dict(zip(self.numbers, self.starters, strict=True))
             )
         object.__setattr__(self, "key", f"{self.moment.value}-{self.depth}-{self.audience}")
+        ids = ",".join(sorted(s.id for s in self.starters))
+        object.__setattr__(self, "fingerprint", zlib.crc32(ids.encode("utf-8")))
 
     def unheard(self, heard: HeardSet) -> int:
         """This cell's unheard starters as a bitmap (linear in the moment's size)."""
@@ -180,7 +184,7 @@ def draw(pool: Pool, heard: HeardSet, walk: Walk, rng: random.Random) -> Starter
     the same starter in a neighbouring cell, a content release) are stepped over; after
     ``_SKIPS`` of them, or at the walk's end, the unheard ones are counted and one taken
     by rank, each equally likely, so no starter is ever missed. `walk` must be this
-    pool's (its size the pool's size).
+    pool's (dealt for its size and fingerprint).
     """
     if walk.spent:
         return None

@@ -13,7 +13,10 @@ def test_a_household_survives_a_round_trip_through_json():
         audience="partners",
         names=["Sam", "Alex"],
         heard={"bedtime": HeardSet([0, 2, 200])},
-        walks={"bedtime-2-partners": Walk(59, 29, 30, 7), "anytime-1-any": Walk(1, 1, 0, 1, True)},
+        walks={
+            "bedtime-2-partners": Walk(59, 29, 30, 7, cell=12345),
+            "anytime-1-any": Walk(1, 1, 0, 1, True, 99),
+        },
         favourites=["bedtime-0001"],
         conversation=Conversation(starter_id="bedtime-0001", depth=2, updated_at=10.0),
         phone_reminder=False,
@@ -84,15 +87,24 @@ def test_merge_is_a_union_of_heard_sets(a, b):
 def test_merge_keeps_the_further_of_two_walks_through_a_cell_in_the_same_order():
     # GIVEN two devices walking the same deal of a cell, and each its own deal of another
     kitchen = Household(updated_at=5.0)
-    kitchen.walks = {"dinner-1-any": Walk(40, 3, 7, 12), "bedtime-2-any": Walk(30, 7, 1, 30, True)}
+    kitchen.walks = {
+        "dinner-1-any": Walk(40, 3, 7, 12, cell=5),
+        "bedtime-2-any": Walk(30, 7, 1, 30, True, 6),
+        "brunch-1-any": Walk(20, 3, 1, 15, cell=7),
+    }
     bedroom = Household(updated_at=6.0)
-    bedroom.walks = {"dinner-1-any": Walk(40, 3, 7, 9), "bedtime-2-any": Walk(30, 11, 4, 2)}
+    bedroom.walks = {
+        "dinner-1-any": Walk(40, 3, 7, 9, cell=5),
+        "bedtime-2-any": Walk(30, 11, 4, 2, cell=6),
+        "brunch-1-any": Walk(20, 3, 1, 4, cell=8),  # the cell changed in between
+    }
     # WHEN their records meet
     merged = Household.from_dict(merge(kitchen.to_dict(), bedroom.to_dict()))
     # THEN the same deal keeps the further position; different deals keep the newer one
     assert merged.walks == {
-        "dinner-1-any": Walk(40, 3, 7, 12),
-        "bedtime-2-any": Walk(30, 11, 4, 2),
+        "dinner-1-any": Walk(40, 3, 7, 12, cell=5),
+        "bedtime-2-any": Walk(30, 11, 4, 2, cell=6),
+        "brunch-1-any": Walk(20, 3, 1, 4, cell=8),
     }
 
 

@@ -101,7 +101,8 @@ def test_starters_heard_another_way_are_stepped_over_and_none_is_missed():
     pool = library.pool(Moment.DINNER, 2, "partners")
     left = set(random.Random(4).sample(pool.starters, 3))
     heard = HeardSet([s.number for s in pool.starters if s not in left])
-    walk, rng = Walk.shuffled(len(pool.starters), random.Random(6)), random.Random(7)
+    walk = Walk.shuffled(len(pool.starters), pool.fingerprint, random.Random(6))
+    rng = random.Random(7)
     # WHEN this household draws from it
     drawn = [draw(pool, heard, walk, rng) for _ in range(4)]
     # THEN it gets exactly the three left, then hears that the cell is spent
@@ -126,19 +127,60 @@ def test_a_content_release_deals_the_grown_cell_again_without_repeats():
     assert said.isdisjoint(rest) and said | set(rest) == set(pool.starters)
 
 
+def test_a_content_release_that_swaps_a_starter_brings_the_new_one_before_a_repeat():
+    # GIVEN a household that has heard every starter of a cell, and knows it is spent
+    old = make_library(per_cell=3)
+    household, rng = Household(audience="friends"), random.Random(9)
+    for _ in range(6 + 1):  # the cell (friends + general), then one borrowed
+        fresh_starter(household, old, Moment.DINNER, 1, rng)
+    # WHEN a release retires one of its starters and adds another: same size, new contents
+    pool = old.pool(Moment.DINNER, 1, "friends")
+    retired = pool.starters[0]
+    new = Starter("dinner-0900", "A brand new question?", Moment.DINNER, 1, "friends", "play")
+    released = Library([s for s in old if s is not retired] + [new])
+    assert len(released.pool(Moment.DINNER, 1, "friends").starters) == len(pool.starters)
+    # THEN the new starter comes next, not a repeat
+    assert fresh_starter(household, released, Moment.DINNER, 1, rng) == new
+
+
 def test_a_stored_walk_that_does_not_fit_is_dropped_not_trusted():
     for damaged in (
-        [0, 1, 0, 0, 0],
-        [10, 4, 0, 0, 0],
-        [10, 3, 10, 0, 0],
-        [10, 3, 0, 11, 0],
-        [10, 3, 0, 0, 2],
-        [10, 3, 0, 0],
-        "10,3,0,0,0",
-        [10, 3.0, 0, 0, 0],
+        [0, 1, 0, 0, 0, 7],
+        [10, 4, 0, 0, 0, 7],
+        [10, 3, 10, 0, 0, 7],
+        [10, 3, 0, 11, 0, 7],
+        [10, 3, 0, 0, 2, 7],
+        [10, 3, 0, 0, 0, -1],
+        [10, 3, 0, 0, 0, 1 << 32],
+        [10, 3, 0, 0, 0],
+        "10,3,0,0,0,7",
+        [10, 3.0, 0, 0, 0, 7],
     ):
         assert Walk.from_list(damaged) is None
-    assert Walk.from_list([10, 3, 9, 10, 1]) == Walk(10, 3, 9, 10, True)
+    assert Walk.from_list([10, 3, 9, 10, 1, 7]) == Walk(10, 3, 9, 10, True, 7)
+
+
+def test_every_process_deals_a_cell_in_the_same_order():
+    # Two Lambda containers must agree on what position 5 of a walk is.
+    import subprocess
+    import sys
+
+    script = (
+        "from skill.core.moments import Moment;"
+        "from skill.core.starters import load_library;"
+        "pool = load_library().pool(Moment.DINNER, 2, 'partners');"
+        "print(pool.fingerprint, *[s.id for s in pool.starters])"
+    )
+    here = load_library().pool(Moment.DINNER, 2, "partners")
+    for seed in ("1", "2"):
+        out = subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={"PYTHONHASHSEED": seed, "PATH": ""},
+        ).stdout.split()
+        assert out == [str(here.fingerprint), *[s.id for s in here.starters]]
 
 
 @pytest.mark.parametrize("audience", ["partners", "friends", "any"])
