@@ -150,14 +150,21 @@ def fresh_starter(
     repeat; only when both are spent does the cell start over, in a new order.
     """
     pool = library.pool(moment, depth, household.audience)
-    starter = _draw(household, pool, rng)
-    if starter is None and pool.moment is not Moment.ANYTIME:
-        starter = _draw(household, library.pool(Moment.ANYTIME, depth, household.audience), rng)
-    if starter is None:
-        _start_over(household, pool, rng)
-        starter = _draw(household, pool, rng)
-    assert starter is not None  # a pool just started over has every starter unheard
-    return starter
+    pools = [pool]
+    if pool.moment is not Moment.ANYTIME:
+        pools.append(library.pool(Moment.ANYTIME, depth, household.audience))
+    for candidate in pools:
+        starter = _draw(household, candidate, rng)
+        if starter is not None:
+            return starter
+    # A walk's spent mark is only as good as the record it was read from: count before
+    # forgetting anything (once a round).
+    for candidate in pools:
+        walk = household.walks[candidate.key]
+        if walk.spent and candidate.unheard(household.heard[candidate.moment.value]):
+            walk.spent = False
+            return _draw(household, candidate, rng) or _start_over(household, pool, rng)
+    return _start_over(household, pool, rng)
 
 
 def _draw(household: Household, pool: Pool, rng: random.Random) -> Starter | None:
@@ -170,15 +177,19 @@ def _draw(household: Household, pool: Pool, rng: random.Random) -> Starter | Non
     return draw(pool, heard, walk, rng)
 
 
-def _start_over(household: Household, pool: Pool, rng: random.Random) -> None:
-    """Forget the cell's starters and deal it again. Cells of the same moment share
-    starters, so none of them is taken as spent any more until counted again."""
+def _start_over(household: Household, pool: Pool, rng: random.Random) -> Starter:
+    """Forget the cell's starters, deal it again and draw the first of the new round.
+
+    The cell's other audiences share starters with it (the general ones): their walks no
+    longer say what they have left, so they are dealt again when next used.
+    """
     household.heard[pool.moment.value].forget(pool.mask)
-    prefix = f"{pool.moment.value}-"
-    for key, walk in household.walks.items():
-        if key.startswith(prefix):
-            walk.spent = False
-    household.walks[pool.key] = Walk.shuffled(len(pool.starters), pool.fingerprint, rng)
+    prefix = f"{pool.moment.value}-{pool.depth}-"
+    for key in [key for key in household.walks if key.startswith(prefix)]:
+        del household.walks[key]
+    starter = _draw(household, pool, rng)
+    assert starter is not None  # a cell just started over has every starter unheard
+    return starter
 
 
 def repeat_starter(household: Household, library: Library, *, now: float) -> StarterTurn | None:

@@ -4,7 +4,8 @@ A heard-set is one bit per starter number of a moment (bit n for `<moment>-n`). 
 a bytearray rather than a Python int: asking about one starter or marking it heard then
 touches one byte, where an int would be copied whole on every change. Whole-set work
 (counting what is left, starting a cell over, merging two devices) stays linear, and runs
-only when a cell runs out or two writes meet.
+only when a cell runs out or two writes meet. The bytes are big-endian, as the stored
+form has always been (schema 2), so a record reads the same in every release.
 
 A walk is how a household goes through one cell: like a shuffled deck, a random stride
 and start over the cell's fixed order, so the next starter is found in one step instead
@@ -28,7 +29,7 @@ _MAX_CELL = 8 * MAX_ENCODED  # no cell can hold more starters than a heard-set h
 
 
 class HeardSet:
-    """A set of starter numbers as a little-endian bitmap, never ending in a zero byte."""
+    """A set of starter numbers as a big-endian bitmap, never starting with a zero byte."""
 
     __slots__ = ("_bits",)
 
@@ -40,21 +41,21 @@ class HeardSet:
     @classmethod
     def from_int(cls, bits: int) -> HeardSet:
         heard = cls()
-        heard._bits = bytearray(bits.to_bytes((bits.bit_length() + 7) // 8, "little"))
+        heard._replace(bits)
         return heard
 
     def __int__(self) -> int:
-        return int.from_bytes(self._bits, "little")
+        return int.from_bytes(self._bits, "big")
 
     def __contains__(self, number: int) -> bool:
-        index = number >> 3
-        return index < len(self._bits) and self._bits[index] >> (number & 7) & 1 == 1
+        index = len(self._bits) - 1 - (number >> 3)
+        return index >= 0 and self._bits[index] >> (number & 7) & 1 == 1
 
     def add(self, number: int) -> None:
-        index = number >> 3
-        if index >= len(self._bits):
-            self._bits.extend(bytes(index + 1 - len(self._bits)))
-        self._bits[index] |= 1 << (number & 7)
+        short = (number >> 3) + 1 - len(self._bits)
+        if short > 0:  # a new highest starter: room in front, once per new byte
+            self._bits[0:0] = bytes(short)
+        self._bits[len(self._bits) - 1 - (number >> 3)] |= 1 << (number & 7)
 
     def unheard(self, mask: int) -> int:
         """The members of `mask` (a bitmap of starter numbers) not in this set."""
@@ -74,7 +75,7 @@ class HeardSet:
         return heard
 
     def _replace(self, bits: int) -> None:
-        self._bits = bytearray(bits.to_bytes((bits.bit_length() + 7) // 8, "little"))
+        self._bits = bytearray(bits.to_bytes((bits.bit_length() + 7) // 8, "big"))
 
     def __bool__(self) -> bool:
         return bool(self._bits)
@@ -101,7 +102,7 @@ class HeardSet:
         except (ValueError, binascii.Error):
             return None
         heard = cls()
-        heard._bits = bytearray(raw.rstrip(b"\0"))
+        heard._bits = bytearray(raw.lstrip(b"\0"))
         return heard
 
 

@@ -8,8 +8,6 @@ Nothing people say to each other is ever here.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -17,6 +15,7 @@ from typing import Any
 
 from skill.core.checkin import CheckIn
 from skill.core.heard import MAX_ENCODED, HeardSet, Walk
+from skill.core.moments import Moment
 
 __all__ = [
     "CONVERSATION_TTL",
@@ -30,15 +29,17 @@ __all__ = [
 ]
 
 # 1: heard-sets as hex digits. 2: heard-sets as URL-safe base64 of their big-endian bytes,
-# a third smaller, which matters for the record's size bound as the library grows.
-# 3: little-endian bytes, read straight into a HeardSet; walks, one per cell drawn from.
-SCHEMA_VERSION = 3
+# a third smaller, which matters for the record's size bound as the library grows. Walks
+# (one per cell drawn from) came later as an optional field: a release that does not know
+# them reads the record the same and drops them, and the household just deals new ones.
+SCHEMA_VERSION = 2
 MAX_FAVOURITES = 50
 CONVERSATION_TTL = 6 * 3600
 TIME_ZONE_TTL = 7 * 24 * 3600
 MAX_CHECKIN_HISTORY = 30
 STARTER_DAYS_KEPT = 14
 MAX_WALKS = 45  # one per (moment, depth, audience) cell
+MOMENTS = tuple(moment.value for moment in Moment)
 
 
 @dataclass
@@ -233,8 +234,8 @@ def _conversation(raw: Any) -> Conversation | None:
     default = Conversation()
     conversation = Conversation(
         starter_id=raw.get("starter_id") if isinstance(raw.get("starter_id"), str) else None,
-        moment=raw.get("moment") if isinstance(raw.get("moment"), str) else default.moment,
-        moment_named=_bool(raw.get("moment_named"), False),
+        moment=_choice(raw.get("moment"), MOMENTS, default.moment),
+        moment_named=raw.get("moment") in MOMENTS and _bool(raw.get("moment_named"), False),
         depth=min(3, max(1, _int(raw.get("depth"), 1))),
         at_depth=max(0, _int(raw.get("at_depth"), 0)),
         count=max(0, _int(raw.get("count"), 0)),
@@ -298,36 +299,24 @@ def migrate(data: Mapping[str, Any]) -> Mapping[str, Any]:
     """An older record brought up to the current schema.
 
     A record with no `schema` is the first version. Migrations only reshape; anything they
-    do not understand is left for from_dict's tolerant reading. Walks are not carried over
-    from older records: a household without one just starts a new walk, skipping what it
-    has heard.
+    do not understand is left for from_dict's tolerant reading.
     """
-    version = _int(data.get("schema"), 1)
-    if version >= SCHEMA_VERSION:
+    if _int(data.get("schema"), 1) >= 2:
         return data
-    read = _hex if version < 2 else _big_endian_base64
     heard = {
         moment: HeardSet.from_int(bits).encode()
         for moment, raw in _dict(data.get("heard")).items()
-        if (bits := read(raw))
+        if (bits := _hex(raw))
     }
-    return {**data, "heard": heard, "schema": SCHEMA_VERSION}
-
-
-def _big_endian_base64(value: Any) -> int | None:
-    if not isinstance(value, str) or len(value) > MAX_ENCODED:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
-    except (ValueError, binascii.Error):
-        return None
-    return int.from_bytes(raw, "big")
+    return {**data, "heard": heard, "schema": 2}
 
 
 def _hex(value: Any) -> int | None:
+    """A schema-1 heard-set, or None if it is not one (a negative number is not)."""
     if not isinstance(value, str) or len(value) > MAX_ENCODED:
         return None
     try:
-        return int(value, 16)
+        bits = int(value, 16)
     except ValueError:
         return None
+    return bits if bits > 0 else None

@@ -129,8 +129,9 @@ class Library:
                     cell.append(s)
         self._pools: dict[tuple[Moment, int, str], Pool] = {}
         for (moment, depth, audience), members in cells.items():
-            # Seeded by the cell and its contents (a string seed hashes the same in every
-            # process), so every process walks the same order.
+            # From id order, seeded by the cell and its size (a string seed hashes the same in
+            # every process): every process, whatever the files' order, walks the same order.
+            members.sort(key=lambda s: s.id)
             random.Random(f"{moment.value}-{depth}-{audience}-{len(members)}").shuffle(members)
             numbers = tuple(s.number for s in members)
             mask = 0

@@ -1,11 +1,15 @@
 import json
+import random
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from skill.core.conversation import next_starter
 from skill.core.heard import HeardSet, Walk
 from skill.core.household import CONVERSATION_TTL, Conversation, Household, merge
+from skill.core.moments import Moment
+from skill.core.starters import load_library
 
 
 def test_a_household_survives_a_round_trip_through_json():
@@ -34,7 +38,10 @@ def test_a_household_survives_a_round_trip_through_json():
         {"conversation": {"depth": "deep", "updated_at": "yesterday"}},
         {"favourites": [1, None, "dinner-0002"], "next_speaker": True},
         {"heard": {"dinner": "f" * 30_000}, "time_zone_checked_at": float("nan")},
-        {"walks": {"dinner-1-any": [10, 4, 0, 0, 0], "bedtime-1-any": "deal", "x": None}},
+        {"walks": {"dinner-1-any": [10, 4, 0, 0, 0, 1], "bedtime-1-any": "deal", "x": None}},
+        {"heard": {"dinner": "-1", "bedtime": "-ff"}, "schema": 1},
+        {"conversation": {"moment": "lunch", "moment_named": True, "updated_at": 1e9}},
+        {"conversation": {"moment": ["dinner"], "moment_named": True, "updated_at": 1e9}},
     ],
 )
 def test_a_damaged_record_never_locks_a_household_out(damaged):
@@ -42,6 +49,15 @@ def test_a_damaged_record_never_locks_a_household_out(damaged):
     assert household.audience in {"partners", "friends", "any"}
     assert all(isinstance(f, str) for f in household.favourites)
     json.dumps(household.to_dict())
+    # AND they still get a starter
+    turn = next_starter(
+        household,
+        load_library(),
+        now=1e9 + 60,
+        local_moment=Moment.DINNER,
+        rng=random.Random(1),
+    )
+    assert turn.starter.text
 
 
 def test_a_quiet_conversation_expires_after_six_hours():
@@ -123,7 +139,7 @@ def test_the_oldest_record_is_migrated_on_read():
     assert household.names == ["Sam", "Alex"] and household.favourites == old["favourites"]
     assert household.conversation.starter_id == "bedtime-0012" and not household.phone_reminder
     written = household.to_dict()
-    assert written["schema"] == 3
+    assert written["schema"] == 2
     assert Household.from_dict(written) == household
 
 
@@ -134,6 +150,18 @@ def test_a_schema_2_record_reads_the_same_starters_as_heard():
     v1 = Household.from_dict(json.loads((fixtures / "household_v1.json").read_text()))
     v2 = Household.from_dict(json.loads((fixtures / "household_v2.json").read_text()))
     assert v2 == v1 and v2.heard["dinner"] == HeardSet([0, 2])
+
+
+def test_heard_sets_are_written_back_exactly_as_older_releases_wrote_them():
+    # A release that knows nothing of walks must read a record this one wrote the same.
+    from pathlib import Path
+
+    v2 = json.loads((Path(__file__).parents[2] / "fixtures" / "household_v2.json").read_text())
+    household = Household.from_dict(v2)
+    household.heard["dinner"].add(1)
+    written = household.to_dict()
+    assert written["schema"] == v2["schema"] == 2
+    assert written["heard"] == {"bedtime": v2["heard"]["bedtime"], "dinner": "Bw"}  # 0b111
 
 
 def test_to_dict_writes_every_field_and_shares_nothing_mutable():

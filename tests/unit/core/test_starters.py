@@ -143,6 +143,32 @@ def test_a_content_release_that_swaps_a_starter_brings_the_new_one_before_a_repe
     assert fresh_starter(household, released, Moment.DINNER, 1, rng) == new
 
 
+def test_a_spent_mark_the_heard_set_does_not_back_is_not_trusted():
+    # GIVEN general starters all heard, one dinner starter heard, and a damaged record
+    # whose dinner walk says the whole cell is spent
+    library = make_library(per_cell=3)
+    rng = random.Random(1)
+    household = Household(audience="partners")
+    for _ in library.pool(Moment.ANYTIME, 2, "partners").starters:
+        fresh_starter(household, library, Moment.ANYTIME, 2, rng)
+    heard = fresh_starter(household, library, Moment.DINNER, 2, rng)
+    household.walks["dinner-2-partners"].spent = True
+    # WHEN they ask for a dinner starter
+    starter = fresh_starter(household, library, Moment.DINNER, 2, rng)
+    # THEN the cell is not started over: the one they heard stays heard
+    assert starter.moment is Moment.DINNER and starter != heard
+    assert heard.number in household.heard["dinner"]
+
+
+def test_the_order_a_cell_is_dealt_in_does_not_depend_on_the_files_order():
+    starters = list(make_library(per_cell=4))
+    forwards, backwards = Library(starters), Library(starters[::-1])
+    for moment in Moment:
+        one = forwards.pool(moment, 2, "partners")
+        other = backwards.pool(moment, 2, "partners")
+        assert one.starters == other.starters and one.fingerprint == other.fingerprint
+
+
 def test_a_stored_walk_that_does_not_fit_is_dropped_not_trusted():
     for damaged in (
         [0, 1, 0, 0, 0, 7],
