@@ -150,13 +150,16 @@ def fresh_starter(
     repeat; only when both are spent does the cell start over, in a new order.
     """
     pool = library.pool(moment, depth, household.audience)
+    starter = _draw(household, pool, rng)
+    if starter is not None:
+        return starter
     pools = [pool]
     if pool.moment is not Moment.ANYTIME:
-        pools.append(library.pool(Moment.ANYTIME, depth, household.audience))
-    for candidate in pools:
-        starter = _draw(household, candidate, rng)
+        spare = library.pool(Moment.ANYTIME, depth, household.audience)
+        starter = _draw(household, spare, rng)
         if starter is not None:
             return starter
+        pools.append(spare)
     # A walk's spent mark is only as good as the record it was read from: count before
     # forgetting anything (once a round).
     for candidate in pools:
