@@ -14,7 +14,7 @@ from enum import StrEnum
 from skill.core.heard import HeardSet, Walk
 from skill.core.household import MAX_FAVOURITES, Conversation, Household
 from skill.core.moments import Moment
-from skill.core.starters import DEPTHS, Library, Pool, Starter, draw
+from skill.core.starters import DEPTHS, Library, Pool, Starter, cell_key, draw
 
 __all__ = [
     "FavouriteChange",
@@ -187,7 +187,7 @@ def _start_over(household: Household, pool: Pool, rng: random.Random) -> Starter
     longer say what they have left, so they are dealt again when next used.
     """
     household.heard[pool.moment.value].forget(pool.mask)
-    prefix = f"{pool.moment.value}-{pool.depth}-"
+    prefix = cell_key(pool.moment, pool.depth)
     for key in [key for key in household.walks if key.startswith(prefix)]:
         del household.walks[key]
     starter = _draw(household, pool, rng)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from skill.core.checkin import CheckIn
@@ -202,13 +202,8 @@ def merge(stored: Mapping[str, Any], ours: Mapping[str, Any]) -> dict[str, Any]:
     for key, walk in older.walks.items():
         kept = result.walks.setdefault(key, walk)
         if kept is not walk and kept.same_deal(walk):
-            result.walks[key] = Walk(
-                kept.size,
-                kept.stride,
-                kept.start,
-                max(kept.position, walk.position),
-                kept.spent or walk.spent,
-                kept.cell,
+            result.walks[key] = replace(
+                kept, position=max(kept.position, walk.position), spent=kept.spent or walk.spent
             )
     favourites = list(older.favourites)
     favourites += [f for f in newer.favourites if f not in favourites]

@@ -28,6 +28,7 @@ __all__ = [
     "Library",
     "Pool",
     "Starter",
+    "cell_key",
     "draw",
     "load_library",
 ]
@@ -81,13 +82,19 @@ class Pool:
             object.__setattr__(
                 self, "by_number", dict(zip(self.numbers, self.starters, strict=True))
             )
-        object.__setattr__(self, "key", f"{self.moment.value}-{self.depth}-{self.audience}")
+        object.__setattr__(self, "key", cell_key(self.moment, self.depth, self.audience))
         ids = ",".join(sorted(s.id for s in self.starters))
         object.__setattr__(self, "fingerprint", zlib.crc32(ids.encode("utf-8")))
 
     def unheard(self, heard: HeardSet) -> int:
         """This cell's unheard starters as a bitmap (linear in the moment's size)."""
         return heard.unheard(self.mask)
+
+
+def cell_key(moment: Moment, depth: int, audience: str = "") -> str:
+    """The name a household's walk through a cell is stored under; without an audience,
+    the start every audience's key for that moment and depth shares."""
+    return f"{moment.value}-{depth}-{audience}"
 
 
 def eligible_audiences(audience: str) -> frozenset[str]:
