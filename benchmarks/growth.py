@@ -79,13 +79,11 @@ def household_after(
     pool = library.pool(moment, depth, audience)
     household = Household(audience=audience)
     heard_in_cell = min(len(pool.starters) - 1, round(fraction * len(pool.starters)))
-    heard_in_cell = max(heard_in_cell, 1) if own_turns else heard_in_cell
     if own_turns:
-        for _ in range(heard_in_cell):
+        for _ in range(max(heard_in_cell, 1)):
             fresh_starter(household, library, moment, depth, rng)
-        heard = household.heard.setdefault(moment.value, HeardSet())
-    else:
-        heard = household.heard.setdefault(moment.value, HeardSet())
+    heard = household.heard.setdefault(moment.value, HeardSet())
+    if not own_turns:
         for starter in rng.sample(pool.starters, heard_in_cell):
             heard.add(starter.number)
     in_cell = set(pool.numbers)
