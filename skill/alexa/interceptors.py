@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 
 from ask_sdk_core.dispatch_components import (
@@ -20,14 +21,22 @@ from skill.alexa.services import SkillServices
 __all__ = ["ApologyExceptionHandler", "RequestLogger", "ResponseLogger"]
 
 log = logging.getLogger("skill.requests")
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_.:-]{1,80}")
 _STARTED = "started_at"
 
 
 def describe(handler_input: HandlerInput) -> str:
+    """The request's type and intent for a log line. Both come from the caller, so anything
+    but a plain name (a line break that could forge a log line, a lone surrogate that no
+    log sink can encode, a kilobyte of junk) is logged as "?"."""
     request = handler_input.request_envelope.request
     if isinstance(request, IntentRequest) and request.intent is not None:
-        return f"IntentRequest:{request.intent.name}"
-    return getattr(request, "object_type", None) or type(request).__name__
+        return f"IntentRequest:{_loggable(request.intent.name)}"
+    return _loggable(getattr(request, "object_type", None) or type(request).__name__)
+
+
+def _loggable(name: object) -> str:
+    return name if isinstance(name, str) and _PLAIN_NAME.fullmatch(name) else "?"
 
 
 class RequestLogger(AbstractRequestInterceptor):

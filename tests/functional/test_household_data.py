@@ -113,6 +113,17 @@ def test_logs_carry_no_user_id_and_no_names(device, caplog):
     assert "Zebedee" not in logged and "Quinn" not in logged
 
 
+def test_an_odd_intent_name_cannot_forge_or_break_a_log_line(device, caplog):
+    # GIVEN a request whose intent name carries a line break and a lone surrogate
+    caplog.set_level(logging.INFO)
+    device.intent("Starter\nERROR forged line \ud963")
+    # THEN the request is logged as one plain line that any log sink can encode
+    lines = [record.getMessage() for record in caplog.records if record.name == "skill.requests"]
+    assert lines and lines[0].startswith("IntentRequest:? user=")
+    assert "forged" not in caplog.text
+    caplog.text.encode("utf-8")
+
+
 def run_cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "skill", *args], capture_output=True, text=True, timeout=60
