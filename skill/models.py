@@ -375,7 +375,13 @@ def _check_types(types: Sequence[Mapping[str, Any]]) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`heart-to-heart models build [--out DIR] | check | samples [INTENT] [--locale L]`."""
+    """`heart-to-heart models build [--out DIR] | check | samples [INTENT] [--locale L]
+    | coverage [--locale L] [--show-held-back]`."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["coverage"]:
+        from skill.coverage import main as coverage_main  # it builds on this module
+
+        return coverage_main(argv[1:])
     parser = argparse.ArgumentParser(
         prog="heart-to-heart models", description="Build and check the Alexa voice models."
     )
@@ -386,6 +392,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     samples = commands.add_parser("samples", help="print every expansion of the templates")
     samples.add_argument("intent", nargs="?", help="only this intent")
     samples.add_argument("--locale", default=LOCALES[0], choices=LOCALES)
+    commands.add_parser("coverage", help="how much of the natural-speech corpus is understood")
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse exits on --help or bad usage; hand back its code
