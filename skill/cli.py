@@ -101,7 +101,14 @@ def _stdin_lines(interactive: bool) -> Iterator[str]:
 def cmd_chat(args: argparse.Namespace) -> int:
     from skill.alexa import SkillServices, build_skill
     from skill.chat import ChatSession
+    from skill.models import LOCALES
 
+    if args.locale not in LOCALES:
+        print(
+            f"error: no voice model for {args.locale!r}; the skill speaks {', '.join(LOCALES)}",
+            file=sys.stderr,
+        )
+        return 2
     store = store_or_exit(args.store)
     services = SkillServices(time_zone_override=args.time_zone or local_time_zone())
     skill = build_skill(store, services)
