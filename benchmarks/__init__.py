@@ -9,6 +9,7 @@ or a count, with its goal beside it. One module per part:
     web          throughput and p99 through gunicorn with verification, against a bare
                  flask-ask-sdk hello-world app served the same way
     growth       time per pick as the library and a household's history grow
+    understanding  how long the console takes to understand a typed line (information)
 
 Each part's ``run(quick=...)`` returns a list of ``Figure``; ``--quick`` is a fast smoke run.
 """

@@ -13,13 +13,14 @@ from collections.abc import Sequence
 
 from benchmarks import Figure
 
-PARTS = ("latency", "store_calls", "cold_start", "web", "growth")
+PARTS = ("latency", "store_calls", "cold_start", "web", "growth", "understanding")
 TITLES = {
     "latency": "1. in-process latency (thread CPU time), ours / hello-world ASK SDK skill",
     "store_calls": "2. store calls per turn (DynamoDB under moto), Settings API calls",
     "cold_start": "3. cold start, fresh interpreters (median), ours / baseline",
     "web": "4. web: gunicorn, loopback, verification on, ours / flask-ask-sdk hello-world",
     "growth": "5. growth: time per pick / the 1,000-starter, 0%-heard case",
+    "understanding": "6. understanding a typed line (console, grammar matched with hassil)",
 }
 
 

@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from skill.models import LOCALES, MODELS_DIR, build_model, load_source
+from skill.models import LOCALES, MODELS_DIR, build_model, grammar, load_source
 from skill.nlu import FALLBACK_INTENT, Resolution, Resolver, normalize
 
 __all__ = [
@@ -74,7 +76,8 @@ class LocaleReport:
 
 
 def load_corpus(directory: Path = CORPUS_DIR) -> list[CorpusLine]:
-    """Every corpus line; a file named for a locale (`en-GB.yaml`) holds lines for it alone.
+    """Every corpus line; a file named for a locale (`en-GB.yaml`, `en-GB.more.yaml`) holds
+    lines for it alone.
 
     The same words written for two contexts count once (the model cannot see the context);
     the same words expected to reach two different places are a mistake in the corpus.
@@ -82,7 +85,8 @@ def load_corpus(directory: Path = CORPUS_DIR) -> list[CorpusLine]:
     lines: list[CorpusLine] = []
     seen: dict[tuple[str | None, str], CorpusLine] = {}
     for path in sorted(directory.glob("*.yaml")):
-        locale = path.stem if path.stem in LOCALES else None
+        region = path.name.split(".")[0]  # en-GB.yaml, en-GB.more.yaml
+        locale = region if region in LOCALES else None
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or []
         if not isinstance(raw, list):
             raise ValueError(f"{path.name}: expected a list of lines")
@@ -141,34 +145,47 @@ def evaluate(line: CorpusLine, resolver: Resolver) -> str | None:
 
 
 def _slot_values(resolution: Resolution) -> dict[str, str]:
-    """Custom slots by id, built-in ones by the value Alexa sends."""
-    return {name: slot.id or slot.value for name, slot in resolution.slots.items()}
+    """Custom slots by id, built-in ones by the value Alexa sends. A custom value Alexa could
+    not resolve is no value to the skill, so it is left out."""
+    values: dict[str, str] = {}
+    for name, slot in resolution.slots.items():
+        if slot.slot_type.startswith("AMAZON."):
+            values[name] = slot.value
+        elif slot.id is not None:
+            values[name] = slot.id
+    return values
 
 
 def measure(
-    lines: Iterable[CorpusLine], locales: Sequence[str] = LOCALES
+    lines: Iterable[CorpusLine], locales: Sequence[str] = LOCALES, processes: int = 1
 ) -> dict[str, LocaleReport]:
-    """Resolve every line that applies to each locale with that locale's model as built now."""
-    source = load_source()
+    """Resolve every line that applies to each locale with that locale's model as built now,
+    a locale per process when `processes` is above one."""
     corpus = list(lines)
-    reports: dict[str, LocaleReport] = {}
-    for locale in locales:
-        resolver = Resolver.from_model(build_model(source, locale))
-        report = reports[locale] = LocaleReport(locale)
-        for line in corpus:
-            if line.locale not in (None, locale):
-                continue
-            miss = evaluate(line, resolver)
-            report.total += 1
-            report.understood += miss is None
-            if line.held_back:
-                report.held_total += 1
-                report.held_understood += miss is None
-                if miss is not None:
-                    report.held_misses.append((line, miss))
-            elif miss is not None:
-                report.misses.append((line, miss))
-    return reports
+    if processes > 1 and len(locales) > 1:
+        with ProcessPoolExecutor(min(processes, len(locales))) as pool:
+            done = pool.map(_measure_locale, locales, [corpus] * len(locales))
+            return dict(zip(locales, done, strict=True))
+    return {locale: _measure_locale(locale, corpus) for locale in locales}
+
+
+def _measure_locale(locale: str, corpus: Sequence[CorpusLine]) -> LocaleReport:
+    resolver = Resolver.from_grammar(grammar(load_source(), locale))
+    report = LocaleReport(locale)
+    for line in corpus:
+        if line.locale not in (None, locale):
+            continue
+        miss = evaluate(line, resolver)
+        report.total += 1
+        report.understood += miss is None
+        if line.held_back:
+            report.held_total += 1
+            report.held_understood += miss is None
+            if miss is not None:
+                report.held_misses.append((line, miss))
+        elif miss is not None:
+            report.misses.append((line, miss))
+    return report
 
 
 def known_intents() -> set[str]:
@@ -226,5 +243,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     unknown = sorted({line.intent for line in corpus} - known_intents() - {FALLBACK_INTENT})
     if unknown:
         print(f"note: the model has no intent {', '.join(unknown)}", file=sys.stderr)
-    print(render(measure(corpus, args.locale or LOCALES), args.show_held_back))
+    reports = measure(corpus, args.locale or LOCALES, processes=os.cpu_count() or 1)
+    print(render(reports, args.show_held_back))
     return 0

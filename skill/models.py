@@ -14,10 +14,13 @@ committed JSON differs from a fresh build.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
+import math
 import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +61,11 @@ LAUNCH_WORDS = frozenset({*_LAUNCH_PHRASES, *_WAKE_WORDS, "skill", "app"})
 _SHORT_NAME_FILLERS = frozenset({"the", "a", "an", "for", "to", "of"})
 MAX_SAMPLE_CHARS = 200
 #: A template that expands further than this is a mistake, not a voice model.
-MAX_EXPANSIONS = 2000
+MAX_EXPANSIONS = 50_000
+#: The most sentences one template contributes to an ASK model. Alexa learns phrasings, not
+#: lists, so a template's expansions are sampled down to a set that still shows every word
+#: choice in each of its places; the console matches the whole template.
+TRAINING_SAMPLES = 24
 
 _BUILD_HINT = "run `uv run heart-to-heart models build` (or `uv run python -m skill.models build`)"
 _PLAIN_TEXT = re.compile(r"[^()\[\]|<>]+")
@@ -66,7 +73,7 @@ _SLOT = re.compile(r"\{([^{}]*)\}")
 _SLOT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 # A spoken word: letters with apostrophes, or an abbreviation spelled with periods ("t.v.").
 _WORD = re.compile(r"[a-z]+(?:'[a-z]*)*|'[a-z]+|(?:[a-z]\.)+")
-_LOCALE_KEYS = frozenset({"rules", "synonyms", "samples"})
+_LOCALE_KEYS = frozenset({"rules", "synonyms", "samples", "spellings"})
 
 
 # ----------------------------------------------------------------------------- expansion
@@ -78,64 +85,141 @@ def expand(template: str, rules: Mapping[str, str]) -> list[str]:
     `(a|b)` picks one alternative, `[a]` or `[a|b]` is optional, `<name>` inserts the
     expansion of `rules[name]`, and `{slot}` passes through untouched.
     """
-    raw = _expand_raw(template, rules, ())
-    folded = (" ".join(sentence.split()) for sentence in raw)
+    tree = parse_template(template, rules)
+    if tree.count > MAX_EXPANSIONS:
+        raise ValueError(f"{template!r} expands to over {MAX_EXPANSIONS} sentences: split it up")
+    return _folded(tree.sentences())
+
+
+def training_samples(
+    template: str, rules: Mapping[str, str], limit: int = TRAINING_SAMPLES
+) -> list[str]:
+    """The sentences of a template that train the ASK model: all of them when there are at
+    most `limit`; else `limit` of them (more if one place offers more choices) in which every
+    alternative of every place appears, each place turning through its choices at its own
+    pace so that neighbouring choices meet in varied pairs. Deterministic."""
+    tree = parse_template(template, rules)
+    if tree.count <= limit:
+        return _folded(tree.sentences())
+    size = max(limit, tree.widest)
+    return _folded(tree.pick(index) for index in range(size))
+
+
+def _folded(sentences: Iterable[str]) -> list[str]:
+    folded = (" ".join(sentence.split()) for sentence in sentences)
     return list(dict.fromkeys(sentence for sentence in folded if sentence))
 
 
-def _expand_raw(template: str, rules: Mapping[str, str], active: tuple[str, ...]) -> list[str]:
-    options, _ = _alternatives(template, 0, None, rules, active)
-    return options
+@dataclass(frozen=True)
+class _Node:
+    """A parsed template: literal text, or a sequence of parts, or a choice between them."""
+
+    kind: str  # "text", "seq" or "choice"
+    text: str = ""
+    parts: tuple[_Node, ...] = ()
+    stride: int = 1  # a choice's own pace through its alternatives when sampled
+
+    @property
+    def count(self) -> int:
+        if self.kind == "text":
+            return 1
+        counts = [part.count for part in self.parts]
+        return sum(counts) if self.kind == "choice" else math.prod(counts)
+
+    @property
+    def widest(self) -> int:
+        """The most alternatives any one place offers."""
+        own = len(self.parts) if self.kind == "choice" else 1
+        return max([own, *(part.widest for part in self.parts)])
+
+    def sentences(self) -> Iterator[str]:
+        if self.kind == "text":
+            yield self.text
+        elif self.kind == "choice":
+            for part in self.parts:
+                yield from part.sentences()
+        else:
+            for combination in itertools.product(*(list(p.sentences()) for p in self.parts)):
+                yield "".join(combination)
+
+    def pick(self, index: int) -> str:
+        if self.kind == "text":
+            return self.text
+        if self.kind == "choice":
+            return self.parts[(index * self.stride) % len(self.parts)].pick(index)
+        return "".join(part.pick(index) for part in self.parts)
 
 
-def _alternatives(
-    text: str, pos: int, closer: str | None, rules: Mapping[str, str], active: tuple[str, ...]
-) -> tuple[list[str], int]:
-    """Parse from `pos` up to `closer` (or the end); return the expansions and the next pos."""
-    options: list[str] = []
-    current = [""]
+def parse_template(template: str, rules: Mapping[str, str]) -> _Node:
+    """The template as a tree, its rules inlined."""
+    strides = itertools.count(1)
+    node, _ = _parse(template, 0, None, rules, (), strides)
+    return node
+
+
+def _parse(
+    text: str,
+    pos: int,
+    closer: str | None,
+    rules: Mapping[str, str],
+    active: tuple[str, ...],
+    strides: Iterator[int],
+) -> tuple[_Node, int]:
+    """Parse from `pos` up to `closer` (or the end); return the node and the next pos."""
+    options: list[_Node] = []
+    current: list[_Node] = []
     while pos < len(text):
         char = text[pos]
         if char == closer:
-            return [*options, *current], pos + 1
+            options.append(_Node("seq", parts=tuple(current)))
+            return _choice(options, strides), pos + 1
         if char == "|":
             if closer is None:
                 raise ValueError(f"'|' outside (...) or [...] in {text!r}: wrap the choices")
-            options.extend(current)
-            current, pos = [""], pos + 1
+            options.append(_Node("seq", parts=tuple(current)))
+            current, pos = [], pos + 1
         elif char in "([":
-            inner, pos = _alternatives(text, pos + 1, ")" if char == "(" else "]", rules, active)
-            current = _product(current, [*inner, ""] if char == "[" else inner, text)
+            inner, pos = _parse(text, pos + 1, ")" if char == "(" else "]", rules, active, strides)
+            if char == "[":
+                alternatives = inner.parts if inner.kind == "choice" else (inner,)
+                inner = _choice([*alternatives, _Node("text")], strides)
+            current.append(inner)
         elif char == "<":
             end = text.find(">", pos)
             if end < 0:
                 raise ValueError(f"unclosed '<' in {text!r}")
-            current = _product(current, _rule(text[pos + 1 : end], rules, active), text)
+            current.append(_rule(text[pos + 1 : end], rules, active, strides))
             pos = end + 1
         elif char in ")]>":
             raise ValueError(f"unbalanced {char!r} at position {pos} in {text!r}")
         else:
             plain = _PLAIN_TEXT.match(text, pos)
             assert plain is not None  # every other character is plain text
-            current = [prefix + plain.group() for prefix in current]
+            current.append(_Node("text", text=plain.group()))
             pos = plain.end()
     if closer is not None:
         raise ValueError(f"missing {closer!r} in {text!r}")
-    return [*options, *current], pos
+    options.append(_Node("seq", parts=tuple(current)))
+    return _choice(options, strides), pos
 
 
-def _rule(name: str, rules: Mapping[str, str], active: tuple[str, ...]) -> list[str]:
+def _choice(options: list[_Node], strides: Iterator[int]) -> _Node:
+    if len(options) == 1:
+        return options[0]
+    # Coprime with the number of options, so a choice still visits every one of them.
+    stride = next(stride for stride in strides if math.gcd(stride, len(options)) == 1)
+    return _Node("choice", parts=tuple(options), stride=stride)
+
+
+def _rule(
+    name: str, rules: Mapping[str, str], active: tuple[str, ...], strides: Iterator[int]
+) -> _Node:
     if name not in rules:
         raise ValueError(f"unknown rule <{name}>: define it under `rules:` in the source")
     if name in active:
         raise ValueError(f"rule <{name}> refers to itself: {' -> '.join((*active, name))}")
-    return _expand_raw(rules[name], rules, (*active, name))
-
-
-def _product(prefixes: list[str], suffixes: list[str], text: str) -> list[str]:
-    if len(prefixes) * len(suffixes) > MAX_EXPANSIONS:
-        raise ValueError(f"{text!r} expands to over {MAX_EXPANSIONS} sentences: split it up")
-    return [prefix + suffix for prefix in prefixes for suffix in suffixes]
+    node, _ = _parse(rules[name], 0, None, rules, (*active, name), strides)
+    return node
 
 
 # ----------------------------------------------------------------------------- building
@@ -150,7 +234,7 @@ def load_source(path: Path | str | None = None) -> dict[str, Any]:
         raise ValueError(f"{source_path}: expected a mapping at the top level")
     if not isinstance(source.get("invocation"), str):
         raise ValueError(f"{source_path}: `invocation:` must be a string")
-    for key in ("intents", "rules", "types", "locales", "builtin_phrases"):
+    for key in ("intents", "rules", "types", "locales", "builtin_phrases", "suggestions"):
         if not isinstance(source.get(key) or {}, dict):
             raise ValueError(f"{source_path}: `{key}:` must be a mapping")
     if not source.get("intents"):
@@ -178,34 +262,123 @@ def _strings(source: Mapping[str, Any]) -> list[tuple[str, Any]]:
         found += [(f"types.{kind}.{i}", w) for i, words in values.items() for w in words or []]
     for intent, phrases in (source.get("builtin_phrases") or {}).items():
         found += [(f"builtin_phrases.{intent}", text) for text in phrases or []]
+    for intent, phrases in (source.get("suggestions") or {}).items():
+        found += [(f"suggestions.{intent}", text) for text in phrases or []]
     found += [("skip_words", text) for text in source.get("skip_words") or []]
+    found += [("edge_words", text) for text in source.get("edge_words") or []]
     return found
 
 
-def build_model(source: Mapping[str, Any], locale: str) -> dict[str, Any]:
-    """The ASK interaction model for one locale: the shared source plus that locale's overrides."""
+@dataclass(frozen=True)
+class IntentSpec:
+    """One intent of the source: its slots (name to type) and sentence templates."""
+
+    slots: Mapping[str, str]
+    templates: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Grammar:
+    """One locale's voice model before expansion: the shared source with that locale's
+    rules, extra templates and extra synonyms applied. The console's matcher understands it
+    directly; the ASK model is its expansion."""
+
+    locale: str
+    invocation: str
+    rules: Mapping[str, str]
+    intents: Mapping[str, IntentSpec]
+    types: Mapping[str, Mapping[str, tuple[str, ...]]]  # type -> value id -> words, canonical first
+    builtin_phrases: Mapping[str, tuple[str, ...]]
+    skip_words: tuple[str, ...]
+    edge_words: tuple[str, ...] = ()
+    open_types: tuple[str, ...] = ()
+    spellings: Mapping[str, str] = field(default_factory=dict)  # typed spelling -> model's
+    suggestions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+def grammar(source: Mapping[str, Any], locale: str) -> Grammar:
+    """The source as one locale hears it."""
     overrides = (source.get("locales") or {}).get(locale) or {}
     rules = {**(source.get("rules") or {}), **(overrides.get("rules") or {})}
     extra_samples = overrides.get("samples") or {}
-    intents = []
-    for name, spec in source["intents"].items():
-        spec = spec or {}
-        templates = [*(spec.get("samples") or []), *(extra_samples.get(name) or [])]
-        samples = [sample for template in templates for sample in expand(template, rules)]
-        intent: dict[str, Any] = {"name": name, "samples": list(dict.fromkeys(samples))}
-        slots = spec.get("slots") or {}
-        if slots:
-            intent["slots"] = [{"name": slot, "type": kind} for slot, kind in slots.items()]
-        intents.append(intent)
+    unknown = set(extra_samples) - set(source["intents"])
+    if unknown:
+        raise ValueError(f"{locale} adds samples to unknown intents {sorted(unknown)}")
+    intents = {
+        name: IntentSpec(
+            slots=dict((spec or {}).get("slots") or {}),
+            templates=(*((spec or {}).get("samples") or []), *(extra_samples.get(name) or [])),
+        )
+        for name, spec in source["intents"].items()
+    }
     extra_synonyms = overrides.get("synonyms") or {}
-    types = [
-        _slot_type(name, values, extra_synonyms.get(name) or {})
+    types = {
+        name: _type_words(name, values, extra_synonyms.get(name) or {})
         for name, values in (source.get("types") or {}).items()
-    ]
+    }
+    return Grammar(
+        locale=locale,
+        invocation=source["invocation"],
+        rules=rules,
+        intents=intents,
+        types=types,
+        builtin_phrases={
+            intent: tuple(str(phrase) for phrase in phrases or ())
+            for intent, phrases in (source.get("builtin_phrases") or {}).items()
+        },
+        skip_words=tuple(str(word) for word in source.get("skip_words") or ()),
+        edge_words=tuple(str(word) for word in source.get("edge_words") or ()),
+        open_types=tuple(str(kind) for kind in source.get("open_types") or ()),
+        spellings={str(k): str(v) for k, v in (overrides.get("spellings") or {}).items()},
+        suggestions={
+            intent: tuple(str(phrase) for phrase in phrases or ())
+            for intent, phrases in (source.get("suggestions") or {}).items()
+        },
+    )
+
+
+def _type_words(
+    name: str, values: Mapping[Any, list[str]], extra: Mapping[Any, list[str]]
+) -> dict[str, tuple[str, ...]]:
+    unknown = {str(value_id) for value_id in extra} - {str(value_id) for value_id in values}
+    if unknown:
+        raise ValueError(f"locale synonyms for unknown {name} ids: {sorted(unknown)}")
+    extra_by_id = {str(value_id): words for value_id, words in extra.items()}
+    words_by_id: dict[str, tuple[str, ...]] = {}
+    for value_id, words in values.items():
+        if not words:
+            raise ValueError(f"{name}.{value_id}: list the canonical value first")
+        spoken = [str(word) for word in (*words, *extra_by_id.get(str(value_id), []))]
+        words_by_id[str(value_id)] = tuple(dict.fromkeys(spoken))
+    return words_by_id
+
+
+def build_model(source: Mapping[str, Any], locale: str) -> dict[str, Any]:
+    """The ASK interaction model for one locale: its grammar's training samples."""
+    spoken = grammar(source, locale)
+    intents = []
+    for name, spec in spoken.intents.items():
+        # What the skill tells people to say is trained on as said, never left to sampling.
+        suggested = [
+            _in_session(phrase, spoken.invocation) for phrase in spoken.suggestions.get(name, ())
+        ]
+        samples = [
+            *suggested,
+            *(
+                sample
+                for template in spec.templates
+                for sample in training_samples(template, spoken.rules)
+            ),
+        ]
+        intent: dict[str, Any] = {"name": name, "samples": list(dict.fromkeys(samples))}
+        if spec.slots:
+            intent["slots"] = [{"name": slot, "type": kind} for slot, kind in spec.slots.items()]
+        intents.append(intent)
+    types = [_slot_type(name, words) for name, words in spoken.types.items()]
     return {
         "interactionModel": {
             "languageModel": {
-                "invocationName": source["invocation"],
+                "invocationName": spoken.invocation,
                 "intents": intents,
                 "types": types,
                 "modelConfiguration": {"fallbackIntentSensitivity": {"level": "MEDIUM"}},
@@ -214,23 +387,25 @@ def build_model(source: Mapping[str, Any], locale: str) -> dict[str, Any]:
     }
 
 
-def _slot_type(
-    name: str, values: Mapping[Any, list[str]], extra: Mapping[Any, list[str]]
-) -> dict[str, Any]:
+def _in_session(phrase: str, invocation: str) -> str:
+    """A suggestion as said inside a session: "alexa tell heart to heart to stop reminding
+    us" is "stop reminding us" once the skill is open."""
+    words = phrase.lower().split()
+    name = invocation.split()
+    for start in range(len(words) - len(name) + 1):
+        if words[start : start + len(name)] == name:
+            rest = words[start + len(name) :]
+            return " ".join(rest[1:] if rest[:1] in (["to"], ["for"]) else rest)
+    return " ".join(words)
+
+
+def _slot_type(name: str, words_by_id: Mapping[str, tuple[str, ...]]) -> dict[str, Any]:
     """`id: [canonical, synonyms...]` in the source becomes an ASK slot type."""
-    unknown = {str(value_id) for value_id in extra} - {str(value_id) for value_id in values}
-    if unknown:
-        raise ValueError(f"locale synonyms for unknown {name} ids: {sorted(unknown)}")
-    extra_by_id = {str(value_id): words for value_id, words in extra.items()}
     entries = []
-    for value_id, words in values.items():
-        if not words:
-            raise ValueError(f"{name}.{value_id}: list the canonical value first")
-        canonical, *synonyms = (str(word) for word in words)
-        synonyms += extra_by_id.get(str(value_id), [])
-        entry: dict[str, Any] = {"id": str(value_id), "name": {"value": canonical}}
+    for value_id, (canonical, *synonyms) in words_by_id.items():
+        entry: dict[str, Any] = {"id": value_id, "name": {"value": canonical}}
         if synonyms:
-            entry["name"]["synonyms"] = list(dict.fromkeys(synonyms))
+            entry["name"]["synonyms"] = synonyms
         entries.append(entry)
     return {"name": name, "values": entries}
 
@@ -255,10 +430,14 @@ def build_all(out_dir: Path, source: Mapping[str, Any] | None = None) -> list[Pa
 # ----------------------------------------------------------------------------- checking
 
 
-def check_model(model: Mapping[str, Any]) -> list[str]:
-    """Problems Alexa's build (or certification) would reject, as sentences that say what to fix.
+def check_model(
+    model: Mapping[str, Any], builtin_phrases: Mapping[str, Sequence[str]] | None = None
+) -> list[str]:
+    """Problems Alexa's build (or certification) would reject, or that would make it guess
+    between two intents, as sentences that say what to fix. An empty list means it is fine.
 
-    An empty list means the model is fine.
+    `builtin_phrases` (what Alexa's built-in intents already understand) adds the check that
+    no sample of one intent is a built-in phrase of another.
     """
     language = (model.get("interactionModel") or {}).get("languageModel")
     if not isinstance(language, Mapping):
@@ -291,10 +470,72 @@ def check_model(model: Mapping[str, Any]) -> list[str]:
             problems.append(f"{name}: slot {{{slot}}} is declared but no sample uses it")
     for kind in sorted(type_names - used_types - {None}):
         problems.append(f"slot type {kind} is declared but no intent uses it")
+    problems += _check_overlaps(language, builtin_phrases or {})
     declared = {intent.get("name") for intent in language.get("intents") or []}
     for required in REQUIRED_INTENTS:
         if required not in declared:
             problems.append(f"{required} is missing: certification requires it")
+    return problems
+
+
+#: A sample whose custom slots expand further than this is checked only by its literal form.
+MAX_FILLED = 20000
+
+
+def filled_samples(sample: str, slot_types: Mapping[str, str], values: Mapping[str, list[str]]):
+    """Every sentence a sample can be once its custom slots hold each of their values and
+    synonyms; a built-in slot stays a marker such as `{AMAZON.NUMBER}`."""
+    sentences = [""]
+    for index, chunk in enumerate(_SLOT.split(sample)):
+        if index % 2 == 0:
+            sentences = [sentence + chunk for sentence in sentences]
+            continue
+        kind = slot_types.get(chunk, "")
+        options = values.get(kind) or ["{" + kind + "}"]
+        if len(sentences) * len(options) > MAX_FILLED:
+            return [" ".join(sample.split())]
+        sentences = [sentence + option for sentence in sentences for option in options]
+    return [" ".join(sentence.split()) for sentence in sentences]
+
+
+def _check_overlaps(
+    language: Mapping[str, Any], builtin_phrases: Mapping[str, Sequence[str]]
+) -> list[str]:
+    """Two intents that can hear the same words leave Alexa to guess: a sample that, with its
+    slots filled, is another intent's sample, or is a built-in phrase of another intent."""
+    values: dict[str, list[str]] = {}
+    for kind in language.get("types") or []:
+        spoken = [
+            word
+            for value in kind.get("values") or []
+            for word in (value["name"]["value"], *value["name"].get("synonyms", []))
+        ]
+        values[kind.get("name", "")] = [" ".join(word.lower().split()) for word in spoken]
+    owner: dict[str, tuple[str, str]] = {}
+    problems: list[str] = []
+    for intent in language.get("intents") or []:
+        name = intent.get("name", "?")
+        slot_types = {slot.get("name"): slot.get("type", "") for slot in intent.get("slots") or []}
+        for sample in intent.get("samples") or []:
+            for sentence in filled_samples(sample, slot_types, values):
+                other = owner.get(sentence)
+                if other is None:
+                    owner[sentence] = (name, sample)
+                elif other[0] != name:
+                    problems.append(
+                        f"{name}: {sample!r} can be heard as {sentence!r}, which {other[0]}"
+                        f" also takes ({other[1]!r}): keep the words in one intent"
+                    )
+                    break
+    for builtin, phrases in builtin_phrases.items():
+        for phrase in phrases:
+            key = " ".join(str(phrase).lower().split())
+            other = owner.get(key)
+            if other is not None and other[0] != builtin:
+                problems.append(
+                    f"{other[0]}: {other[1]!r} takes {key!r}, a phrase Alexa's {builtin}"
+                    " already understands: drop it or move it to that intent"
+                )
     return problems
 
 
@@ -427,7 +668,7 @@ def _report(source: Mapping[str, Any]) -> int:
     failed = False
     for locale in LOCALES:
         model = build_model(source, locale)
-        problems = check_model(model)
+        problems = check_model(model, source.get("builtin_phrases") or {})
         committed = MODELS_DIR / f"{locale}.json"
         if not committed.exists() or committed.read_text(encoding="utf-8") != render(model):
             problems.append(f"{committed.name} differs from the source: {_BUILD_HINT}")

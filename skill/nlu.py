@@ -2,9 +2,13 @@
 
 The `chat` console sends real request envelopes through the skill, so it needs what Alexa's
 language understanding hands a skill: whether the user launched it, asked it something in
-one go or spoke inside a session; the intent; and slots with entity resolution. Matching is
-deliberately literal (a sample, or a sample with its slots filled): a line that resolves
-here is one the deployed model was trained on, so the console never flatters the model.
+one go or spoke inside a session; the intent; and slots with entity resolution.
+
+Matching is by the model source's sentence templates (hassil): a line resolves when some
+template stands for it, fillers aside. The ASK model Alexa learns from is a sample of the
+same templates that shows every word choice in every place (`skill.models`), and Alexa's
+statistical understanding generalises from it, so a line understood here is one the model
+was built to understand; Alexa's own figure can only be measured on Alexa.
 
     >>> resolver = Resolver.for_locale("en-US")
     >>> resolver.resolve("Give us a brunch question!").slots["moment"].id
@@ -13,16 +17,16 @@ here is one the deployed model was trained on, so the console never flatters the
 
 from __future__ import annotations
 
-import json
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, Literal
 
-from skill.models import load_source
+from hassil import Intents, RecognizeResult, recognize_all
+
+from skill.models import LOCALES, Grammar, grammar, load_source
 
 __all__ = [
     "DEFAULT_SKILL_ID",
@@ -34,13 +38,13 @@ __all__ = [
     "normalize",
     "parse_invocation",
     "slot_payload",
+    "time_value",
 ]
 
 FALLBACK_INTENT = "AMAZON.FallbackIntent"
 #: Used in entity-resolution authorities when neither an argument nor
 #: HEART_TO_HEART_SKILL_ID names the skill.
 DEFAULT_SKILL_ID = "amzn1.ask.skill.00000000-0000-0000-0000-000000000000"
-_MODELS_DIR = Path(__file__).resolve().parent.parent / "interaction_models"
 
 
 # ----------------------------------------------------------------------------- results
@@ -67,6 +71,15 @@ class Resolution:
     intent: str
     slots: dict[str, ResolvedSlot] = field(default_factory=dict)
     declared: tuple[str, ...] = ()
+
+    @property
+    def understood(self) -> bool:
+        """An intent, and no custom slot holding words its type does not know."""
+        unresolved = any(
+            slot.id is None and not slot.slot_type.startswith("AMAZON.")
+            for slot in self.slots.values()
+        )
+        return self.intent != FALLBACK_INTENT and not unresolved
 
 
 @dataclass(frozen=True)
@@ -105,11 +118,6 @@ def _keys(text: str) -> list[str]:
 
 # ----------------------------------------------------------------------------- built-in slot types
 
-
-def _choice(words: Iterable[str]) -> str:
-    return "|".join(sorted(words, key=len, reverse=True))
-
-
 _UNITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 _TEENS = ("ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen")
 _TEENS += ("seventeen", "eighteen", "nineteen")
@@ -118,14 +126,6 @@ _NUMBER_WORDS = (
     {word: value for value, word in enumerate(_UNITS)}
     | {word: 10 + value for value, word in enumerate(_TEENS)}
     | {word: 20 + 10 * value for value, word in enumerate(_TENS)}
-)
-_DIGITS = _choice(_UNITS[1:])
-_NUMBER = rf"\d+|(?:{_choice(_TENS)})(?: (?:{_DIGITS}))?|{_choice(_TEENS)}|{_choice(_UNITS)}"
-
-_HOUR = rf"\d{{1,2}}|{_choice([*_UNITS[1:], *_TEENS[:3]])}"
-_MINUTE = (
-    rf"\d\d|(?:oh|o) (?:{_DIGITS})|{_choice(_TEENS)}"
-    rf"|(?:twenty|thirty|forty|fifty)(?: (?:{_DIGITS}))?"
 )
 _MERIDIEM = {
     "am": "am",
@@ -146,31 +146,33 @@ _OFFSETS |= {
     for word in ("five", "ten", "twenty")
     for way, sign in (("past", 1), ("to", -1))
 }
-_TIME = (
-    rf"noon|midday|midnight|(?:(?:{_choice(_OFFSETS)}) )?(?:{_HOUR})"
-    rf"(?: (?:{_MINUTE}))?(?: (?:{_choice(_MERIDIEM)}))?"
-)
+_HOUR_WORDS = frozenset({*_UNITS[1:], *_TEENS[:3]})
+_MINUTE_WORDS = frozenset({*_UNITS[1:], *_TEENS, *_TENS[:4], "oh", "o"})
 
 
-def _number_value(phrase: str, spoken: str) -> str | None:
-    """AMAZON.NUMBER: Alexa sends digits ("four" -> "4", "twenty one" -> "21")."""
-    return str(sum(_as_int(word) for word in phrase.split()))
-
-
-def _time_value(phrase: str, spoken: str) -> str | None:
-    """AMAZON.TIME: Alexa sends 24-hour `HH:MM`; without am/pm the hour stays as said."""
+def time_value(phrase: str) -> str | None:
+    """AMAZON.TIME as Alexa sends it: 24-hour `HH:MM`; without am/pm the hour stays as said.
+    None when the words are not a time of day."""
+    phrase = " ".join(phrase.split())
     if phrase in ("noon", "midday"):
         return "12:00"
     if phrase == "midnight":
         return "00:00"
+    if phrase.startswith("half ") and phrase.split()[1:2] and phrase.split()[1] in _HOUR_WORDS:
+        phrase = "half past " + phrase[len("half ") :]  # British "half nine" is 9:30
     relation, phrase = _strip_edge(phrase, _OFFSETS, at_start=True)
     meridiem, phrase = _strip_edge(phrase, _MERIDIEM, at_start=False)
-    hour_word, *minute_words = [word for word in phrase.split() if word not in ("oh", "o")]
+    words = phrase.split()
+    if not words or not (words[0].isdigit() or words[0] in _HOUR_WORDS):
+        return None
+    hour_word, *minute_words = [word for word in words if word not in ("oh", "o")]
+    if any(not (word.isdigit() or word in _MINUTE_WORDS) for word in minute_words):
+        return None
+    if len(minute_words) > 2 or (relation is not None and minute_words):
+        return None  # "nine thirty five six", "half past nine thirty"
     hour = _as_int(hour_word)
     minute = sum(_as_int(word) for word in minute_words)
     if relation is not None:
-        if minute_words:
-            return None  # "half past nine thirty"
         minute = _OFFSETS[relation] % 60
         if _OFFSETS[relation] < 0:
             hour = hour - 1 or 12  # "quarter to one" is 12:45
@@ -190,6 +192,31 @@ def _strip_edge(phrase: str, options: Iterable[str], *, at_start: bool) -> tuple
     return None, phrase
 
 
+def _spoken(words: list[str]) -> list[str]:
+    """Numbers typed as digits in the words a speech recogniser writes ("10" -> "ten"), so
+    "we have 10 minutes" meets the grammar's "ten minutes". Clock times ("9 30 pm", "21 05")
+    and numbers over 99 stay digits."""
+    clock = {"am", "pm"}
+    spoken: list[str] = []
+    for index, word in enumerate(words):
+        around = words[max(index - 1, 0) : index] + words[index + 1 : index + 2]
+        if any(other.isdigit() or other in clock for other in around):
+            spoken.append(word)
+        else:
+            spoken.extend(_number_words(word))
+    return spoken
+
+
+def _number_words(word: str) -> list[str]:
+    if not word.isascii() or not word.isdigit() or int(word) > 99:
+        return [word]
+    number = int(word)
+    if number < 20:
+        return [(_UNITS + _TEENS)[number]]
+    tens, units = divmod(number, 10)
+    return [_TENS[tens - 2]] + ([_UNITS[units]] if units else [])
+
+
 def _as_int(word: str) -> int:
     return int(word) if word.isdigit() else _NUMBER_WORDS[word]
 
@@ -206,80 +233,100 @@ def _apply_meridiem(hour: int, meridiem: str) -> int:
     return hour
 
 
-def _first_name_value(phrase: str, spoken: str) -> str | None:
-    """AMAZON.FirstName: the name as spoken, capitalised as a name."""
-    return spoken.title()
-
-
-def _spoken_value(phrase: str, spoken: str) -> str | None:
-    return spoken
-
-
-@dataclass(frozen=True)
-class _BuiltinType:
-    pattern: str
-    value: Callable[[str, str], str | None]
-    pinned: bool  # a grammar, not free text: counts like literal words when ranking
-
-
-_ONE_OR_TWO_WORDS = r"[^ ]+(?: [^ ]+)?"
-_BUILTIN_TYPES = {
-    "AMAZON.NUMBER": _BuiltinType(_NUMBER, _number_value, pinned=True),
-    "AMAZON.TIME": _BuiltinType(_TIME, _time_value, pinned=True),
-    "AMAZON.FirstName": _BuiltinType(_ONE_OR_TWO_WORDS, _first_name_value, pinned=False),
-}
-_ANY_TYPE = _BuiltinType(_ONE_OR_TWO_WORDS, _spoken_value, pinned=False)
-
-
 # ----------------------------------------------------------------------------- resolver
 
 _SLOT = re.compile(r"\{([A-Za-z][A-Za-z0-9_]*)\}")
+#: Where a typed line or a transcript marks the end of a clause (not "9:30" or "p.m.").
+_CLAUSE = re.compile(r"[,;!?\u2014]+|(?<!\d):(?!\d)|\.(?=\s|$)")
+#: Answers that say little on their own: in a line with a real request, the request wins.
+_REPLIES = frozenset({"AMAZON.YesIntent", "AMAZON.NoIntent"})
+#: A second request in a later clause ("that's a keeper, next one please"), as the `then`
+#: slot's value.
+_FOLLOW_UPS = {
+    "AMAZON.NextIntent": "starter",
+    "StarterIntent": "starter",
+    "DeeperIntent": "deeper",
+    "LighterIntent": "lighter",
+    "CheckInIntent": "checkin",
+}
+#: A lighter or deeper clause beside a request for a new starter sets how deep it is.
+_DEPTH_OF = {"LighterIntent": "1", "DeeperIntent": "2"}
+#: The longest phrase an open slot (a custom value Alexa does not know, a name) may hold.
+MAX_OPEN_WORDS = 3
+_NUMBER_RANGE = {"range": {"from": 0, "to": 100}}
 
 
 @dataclass(frozen=True)
-class _Sample:
-    """One sample with slots, compiled: the literal words gate the regex cheaply."""
-
-    intent: str
-    regex: re.Pattern[str]
-    literals: frozenset[str]
-    literal_count: int
-    slots: tuple[tuple[str, str], ...]  # (slot name, slot type)
-    order: int
+class _SlotKind:
+    name: str  # the slot type
+    custom: bool
+    open: bool = False  # may hold words its type does not list
 
 
 @dataclass(frozen=True)
-class _CustomValue:
-    id: str
-    canonical: str
+class _Slots:
+    """What each slot is, and how its words become what Alexa sends."""
+
+    kinds: Mapping[str, _SlotKind]  # slot name -> its type
+    declared: Mapping[str, tuple[str, ...]]  # intent -> its slots
+    canonical: Mapping[str, Mapping[str, str]]  # type -> value id -> canonical word
+    ids: Mapping[str, Mapping[str, str]]  # type -> a listed word (match form) -> value id
+
+
+@dataclass(frozen=True)
+class _Words:
+    """How a line is cleaned before matching."""
+
+    vocabulary: frozenset[str]  # every word the grammar uses: never a name
+    filler: frozenset[str]  # every word of a skip or edge phrase
+    edges: tuple[tuple[str, ...], ...]  # trimmed from either end, longest first
+    skips: tuple[tuple[str, ...], ...]  # dropped anywhere, longest first
+    spellings: Mapping[str, str]  # typed spelling -> the model's
 
 
 class Resolver:
-    """Resolves utterances against one locale's interaction model.
+    """Resolves utterances against one locale's voice model with hassil, the sentence
+    matcher of Home Assistant's voice assistant.
 
-    Exact samples (and Alexa's built-in phrases) win; otherwise among the samples whose slots
-    can be filled, the one that pins down the most words wins: literal words plus words
-    matched by a custom value, a number or a time, then the most literal words, then the
-    fewest free-text words (names), then model order. Nothing matched: AMAZON.FallbackIntent.
+    Built from the model source (`for_locale`, the whole grammar, as the chat console uses
+    it) or from an ASK model's JSON (`from_model`, its literal samples). A custom slot holds
+    a listed value or synonym, or, as on Alexa where a slot type is no enumeration, up to
+    three other words that come back unresolved. Among the matches the one with no
+    unresolved values, the fewest free-text names and the most literal words wins; nothing
+    matched is AMAZON.FallbackIntent.
     """
 
     def __init__(
         self,
         invocation_name: str,
-        exact: Mapping[str, str],
-        samples: Sequence[_Sample],
-        custom_types: Mapping[str, Mapping[str, _CustomValue]],
-        declared: Mapping[str, tuple[str, ...]],
-        skip_words: Sequence[tuple[str, ...]] = (),
+        intents: Intents,
+        open_passes: Sequence[Intents],
+        slots: _Slots,
+        words: _Words,
     ) -> None:
         self.invocation_name = invocation_name
-        self._exact = dict(exact)
-        self._samples = tuple(samples)
-        self._custom = {name: dict(values) for name, values in custom_types.items()}
-        self._declared = dict(declared)
-        self._skip = tuple(sorted(skip_words, key=len, reverse=True))
+        self._intents = intents
+        self._open_passes = tuple(open_passes)  # one per open type, its slots wildcards
+        self._slots = slots
+        self._words = words
+        self._order = {name: index for index, name in enumerate(slots.declared)}
 
     # -- construction
+
+    @classmethod
+    def from_grammar(cls, spoken: Grammar) -> Resolver:
+        """The whole grammar of one locale: every sentence its templates stand for."""
+        return cls._build(
+            spoken.invocation,
+            {name: (spec.slots, spec.templates) for name, spec in spoken.intents.items()},
+            spoken.types,
+            spoken.rules,
+            spoken.builtin_phrases,
+            spoken.skip_words,
+            spoken.edge_words,
+            spoken.open_types,
+            spoken.spellings,
+        )
 
     @classmethod
     def from_model(
@@ -287,191 +334,430 @@ class Resolver:
         model: Mapping[str, Any],
         builtin_phrases: Mapping[str, Sequence[str]] | None = None,
         skip_words: Sequence[str] | None = None,
+        edge_words: Sequence[str] | None = None,
     ) -> Resolver:
-        """Compile an interaction model. Built-in phrases and skip words are not part of the
-        model JSON; by default they come from the model source (`builtin_phrases:`,
-        `skip_words:` in interaction_models/source/en.yaml)."""
-        if builtin_phrases is None or skip_words is None:
-            default_phrases, default_skips = _source_extras()
-            builtin_phrases = default_phrases if builtin_phrases is None else builtin_phrases
-            skip_words = default_skips if skip_words is None else skip_words
+        """An ASK model's literal samples. Built-in phrases and fillers are not part of the
+        JSON; by default they come from the model source."""
+        default_phrases, default_skips, default_edges = _source_extras()
+        builtin_phrases = default_phrases if builtin_phrases is None else builtin_phrases
+        skip_words = default_skips if skip_words is None else skip_words
+        edge_words = default_edges if edge_words is None else edge_words
         language = model["interactionModel"]["languageModel"]
-        custom = {kind["name"]: _custom_values(kind) for kind in language.get("types", [])}
-        # A type without values can never match ("(?!)"), rather than match nothing.
-        patterns = {
-            name: _choice(re.escape(key) for key in values) or "(?!)"
-            for name, values in custom.items()
+        intents = {
+            intent["name"]: (
+                {slot["name"]: slot["type"] for slot in intent.get("slots", [])},
+                tuple(intent.get("samples", [])),
+            )
+            for intent in language["intents"]
         }
-        exact: dict[str, str] = {}
-        samples: list[_Sample] = []
-        declared: dict[str, tuple[str, ...]] = {}
-        for intent in language["intents"]:
-            slot_types = {slot["name"]: slot["type"] for slot in intent.get("slots", [])}
-            declared[intent["name"]] = tuple(slot_types)
-            for sample in intent.get("samples", []):
-                if _SLOT.search(sample):
-                    compiled = _compile(intent["name"], sample, slot_types, patterns, len(samples))
-                    samples.append(compiled)
-                else:
-                    exact.setdefault(" ".join(_keys(sample)), intent["name"])
-        for intent_name, phrases in builtin_phrases.items():
-            for phrase in phrases:
-                exact.setdefault(" ".join(_keys(phrase)), intent_name)
-        return cls(
-            invocation_name=language["invocationName"],
-            exact=exact,
-            samples=samples,
-            custom_types=custom,
-            declared=declared,
-            skip_words=[tuple(_keys(words)) for words in skip_words],
+        types = {
+            kind["name"]: {
+                str(entry.get("id") or entry["name"]["value"]): (
+                    entry["name"]["value"],
+                    *entry["name"].get("synonyms", []),
+                )
+                for entry in kind.get("values", [])
+            }
+            for kind in language.get("types", [])
+        }
+        return cls._build(
+            language["invocationName"],
+            intents,
+            types,
+            {},
+            builtin_phrases,
+            skip_words,
+            edge_words,
+            (),
         )
 
     @classmethod
-    def for_locale(cls, locale: str, models_dir: Path | None = None) -> Resolver:
-        """The resolver for `interaction_models/<locale>.json`, built once per process."""
-        return _cached_resolver(locale, (models_dir or _MODELS_DIR).resolve())
+    def _build(
+        cls,
+        invocation: str,
+        intents: Mapping[str, tuple[Mapping[str, str], Sequence[str]]],
+        types: Mapping[str, Mapping[str, Sequence[str]]],
+        rules: Mapping[str, str],
+        builtin_phrases: Mapping[str, Sequence[str]],
+        skip_words: Sequence[str],
+        edge_words: Sequence[str],
+        open_types: Sequence[str],
+        spellings: Mapping[str, str] | None = None,
+    ) -> Resolver:
+        kinds: dict[str, _SlotKind] = {}
+        lists: dict[str, Any] = {}
+        sentences: dict[str, list[str]] = {}
+        for name, (slots, templates) in intents.items():
+            for slot, kind in slots.items():
+                known = kinds.setdefault(slot, _SlotKind(kind, kind in types, kind in open_types))
+                if known.name != kind:
+                    raise ValueError(f"slot {{{slot}}} is {known.name} in one intent, {kind} here")
+                lists[slot] = _slot_list(kind, types)
+            sentences[name] = [_match_form(template) for template in templates]
+        for name, phrases in builtin_phrases.items():
+            sentences.setdefault(name, []).extend(_match_form(str(p)) for p in phrases)
+        canonical = {
+            kind: {value_id: words[0] for value_id, words in values.items()}
+            for kind, values in types.items()
+        }
+        data = {
+            "language": "en",
+            "intents": {
+                name: {"data": [{"sentences": found}]} for name, found in sentences.items() if found
+            },
+            "lists": lists,
+            "expansion_rules": {name: _match_form(rule) for name, rule in rules.items()},
+            "skip_words": [_match_form(word) for word in skip_words],
+        }
+        declared = {name: tuple(slots) for name, (slots, _) in intents.items()}
+        for name in builtin_phrases:
+            declared.setdefault(name, ())
+        # For words no list knows: one pass per open type, its slots made wildcards (two
+        # wildcards side by side cannot be split, so one type at a time).
+        open_passes = []
+        for kind in open_types:
+            opened = {
+                name: [
+                    _opened(template, [slot for slot, k in slots.items() if k == kind])
+                    for template in sentences.get(name, [])
+                ]
+                for name, (slots, _) in intents.items()
+                if kind in slots.values()
+            }
+            open_lists = {
+                f"{slot}{_OPEN}": {"wildcard": True}
+                for _, (slots, _) in intents.items()
+                for slot, k in slots.items()
+                if k == kind
+            }
+            open_data = {
+                **data,
+                "intents": {n: {"data": [{"sentences": t}]} for n, t in opened.items() if t},
+                "lists": {**lists, **open_lists},
+            }
+            open_passes.append(Intents.from_dict(open_data))
+        # Every word the grammar itself uses: a name slot holding one has matched across
+        # a sentence ("we are eating dinner and would like a question").
+        literal = " ".join([*(t for _, ts in intents.values() for t in ts), *rules.values()])
+        literal += " " + " ".join(
+            w for values in types.values() for ws in values.values() for w in ws
+        )
+        vocabulary = frozenset(_key(word) for word in re.findall(r"[a-z']+", literal.lower()))
+        fillers = [tuple(_key(word) for word in normalize(p)) for p in (*skip_words, *edge_words)]
+        slot_info = _Slots(
+            kinds=kinds,
+            declared=declared,
+            canonical=canonical,
+            ids={
+                kind: {_match_form(w): value_id for value_id, ws in values.items() for w in ws}
+                for kind, values in types.items()
+            },
+        )
+        word_info = _Words(
+            vocabulary=vocabulary | _NOT_NAMES,
+            filler=frozenset(word for phrase in fillers for word in phrase),
+            edges=_phrases(edge_words),
+            skips=_phrases(skip_words),
+            spellings={_key(k): _key(v) for k, v in (spellings or {}).items()},
+        )
+        return cls(invocation, Intents.from_dict(data), open_passes, slot_info, word_info)
+
+    @classmethod
+    def for_locale(cls, locale: str) -> Resolver:
+        """The grammar of `locale` from interaction_models/source/en.yaml, built once."""
+        return _cached_resolver(locale)
 
     # -- resolving
 
     def resolve(self, text: str) -> Resolution:
-        """The intent and slots Alexa would send for `text` (inside a session)."""
-        words = normalize(text)
-        if len(words) > 1 and _key(words[0]) in _WAKE_WORDS:
-            words = words[1:]  # the wake word never reaches a skill
-        resolution = self._match(words)
-        if resolution.intent == FALLBACK_INTENT:
-            trimmed = self._trim(words)
-            if trimmed != words:
-                resolution = self._match(trimmed)
-        return resolution
+        """The intent and slots for `text` (inside a session).
+
+        A line the grammar does not understand whole is tried clause by clause when its
+        punctuation marks clauses, as typed text and transcripts do ("keep it light, it's
+        only tuesday"): clauses that agree on the intent pool their slots; a custom intent
+        outranks a bare yes or no ("not now, can we just do the check in").
+        """
+        whole = self._resolve_words(text)
+        clauses = [
+            clause
+            for clause in _CLAUSE.split(text)
+            if any(_key(word) not in self._words.filler for word in normalize(clause))
+        ]
+        if whole.understood or not clauses or clauses == [text]:
+            return whole
+        each = [self._resolve_words(clause) for clause in clauses]
+        first = next((i for i, found in enumerate(each) if found.intent != FALLBACK_INTENT), None)
+        if first is None:
+            return whole
+        for start in range(first + 1 if len(clauses) - first > 1 else 0):
+            # a preamble first ("oh wait, theo just sat down, so it's maya, chloe and theo"):
+            # the rest may be one request that its commas split
+            rest = self._resolve_words(" ".join(clauses[start:]))
+            if rest.understood:
+                return rest
+        heard = [found for found in each if found.understood]
+        if not heard:
+            return whole
+        custom = [found for found in heard if found.intent not in _REPLIES]
+        chosen = (custom or heard)[0]
+        slots: dict[str, ResolvedSlot] = {}
+        for found in heard:
+            if found.intent == chosen.intent:
+                slots |= found.slots  # a later clause corrects an earlier one
+        follow_up = next(
+            (
+                _FOLLOW_UPS[found.intent]
+                for found in heard[heard.index(chosen) + 1 :]
+                if found.intent in _FOLLOW_UPS and found.intent != chosen.intent
+            ),
+            None,
+        )
+        corrected = any(found.intent == "AMAZON.NoIntent" for found in heard[heard.index(chosen) :])
+        if chosen.intent == "StarterIntent" and ("depth" not in slots or corrected):
+            # "a question, nothing too heavy": the new starter's depth, not a second request;
+            # "a light one, actually no, a deeper one": a correction
+            depths = [_DEPTH_OF[found.intent] for found in heard if found.intent in _DEPTH_OF]
+            depth = (depths[-1] if corrected else depths[0]) if depths else None
+            if depth:
+                slots["depth"] = ResolvedSlot("depth", depth, depth, depth, "DEPTH")
+                follow_up = None
+        if follow_up and "then" in chosen.declared and "then" not in slots:
+            slots["then"] = ResolvedSlot("then", follow_up, follow_up, follow_up, "FOLLOW_UP")
+        return Resolution(chosen.intent, slots, chosen.declared)
+
+    def _resolve_words(self, text: str) -> Resolution:
+        said = _spoken([_key(word) for word in normalize(text)])
+        said = [self._words.spellings.get(word, word) for word in said]
+        if len(said) > 1 and said[0] in _WAKE_WORDS:
+            said = said[1:]  # the wake word never reaches a skill
+        words = self._unskipped(said)
+        collapsed = [w for i, w in enumerate(words) if i == 0 or w != words[i - 1]]
+        # As said (a sample may hold a skip word: "uh huh"); without skip words; without a
+        # false start ("give us a a dinner one"); without the discourse words at either end
+        # ("okay so ... mate").
+        variants = [said, words, collapsed, self._trim(words), self._trim(collapsed)]
+        lines = list(dict.fromkeys(" ".join(variant) for variant in variants))
+        # The first form that matches with known values only wins; words no list knows are
+        # tried only when none does (the slower search).
+        for line in lines:
+            match = self._best(line, open_values=False)
+            if match is not None:
+                return match[1]
+        found = [match for line in lines if (match := self._best(line, open_values=True))]
+        if not found:
+            return Resolution(FALLBACK_INTENT)
+        return min(found, key=lambda match: match[0])[1]
+
+    def _unskipped(self, words: list[str]) -> list[str]:
+        """The words without skip words ("um", "please"), wherever they are."""
+        kept: list[str] = []
+        index = 0
+        while index < len(words):
+            here = words[index:]
+            skip = next((len(p) for p in self._words.skips if tuple(here[: len(p)]) == p), 0)
+            if skip and len(words) > skip:
+                index += skip
+                continue
+            kept.append(words[index])
+            index += 1
+        return kept
+
+    def _trim(self, words: list[str]) -> list[str]:
+        """Drop edge words from both ends, longest first, until none is left there."""
+        changed = True
+        while changed and words:
+            changed = False
+            for edge in self._words.edges:
+                size = len(edge)
+                if size < len(words) and tuple(words[:size]) == edge:
+                    words, changed = words[size:], True
+                    break
+                if size < len(words) and tuple(words[-size:]) == edge:
+                    words, changed = words[:-size], True
+                    break
+        return words
 
     def parse_invocation(self, text: str) -> Invocation:
         """`parse_invocation` with this model's invocation name and connector check."""
         return parse_invocation(text, self.invocation_name, resolver=self)
 
-    def _match(self, words: list[str]) -> Resolution:
-        keys = [_key(word) for word in words]
-        line = " ".join(keys)
-        intent = self._exact.get(line)
-        if intent is not None:
-            return Resolution(intent, {}, self._declared.get(intent, ()))
-        present = frozenset(keys)
-        best: tuple[tuple[int, int, int, int], _Sample, dict[str, ResolvedSlot]] | None = None
-        for sample in self._samples:
-            if not sample.literals <= present:
+    def _best(self, line: str, *, open_values: bool) -> tuple[tuple[int, ...], Resolution] | None:
+        """The best match for one line and its score (lower is better), or None."""
+        if not line:
+            return None
+        best: tuple[tuple[int, ...], Resolution] | None = None
+        passes = self._open_passes if open_values else (self._intents,)
+        matches = (result for intents in passes for result in recognize_all(line, intents))
+        for result in matches:
+            resolution = self._resolution(result)
+            if resolution is None:
                 continue
-            match = sample.regex.fullmatch(line)
-            filled = self._fill(sample, match, line, words) if match else None
-            if filled is None:
-                continue
-            slots, pinned, free = filled
-            literal = sample.literal_count
-            score = (literal + pinned, literal, -free, -sample.order)
-            if best is None or score > best[0]:
-                best = (score, sample, slots)
-        if best is None:
-            return Resolution(FALLBACK_INTENT)
-        _, sample, slots = best
-        return Resolution(sample.intent, slots, self._declared.get(sample.intent, ()))
+            unresolved = sum(
+                1
+                for slot in resolution.slots.values()
+                if slot.id is None and not slot.slot_type.startswith("AMAZON.")
+            )
+            wildcards = sum(
+                1 for e in result.entities_list if e.is_wildcard and not e.name.endswith(_OPEN)
+            )
+            literal = result.text_chunks_matched
+            free = sum(
+                len(entity.text.split()) for entity in result.entities_list if entity.is_wildcard
+            )
+            score = (
+                unresolved,
+                wildcards,
+                -literal,
+                free,
+                self._order.get(resolution.intent, len(self._order)),
+            )
+            if best is None or score < best[0]:
+                best = (score, resolution)
+        return best
 
-    def _fill(
-        self, sample: _Sample, match: re.Match[str], line: str, words: list[str]
-    ) -> tuple[dict[str, ResolvedSlot], int, int] | None:
-        """Slot values for a matched sample, with the word counts used for ranking."""
+    def _resolution(self, result: RecognizeResult) -> Resolution | None:
+        """The match as Alexa would send it, or None when it is not one Alexa could make."""
         slots: dict[str, ResolvedSlot] = {}
-        pinned = free = 0
-        for name, kind in sample.slots:
-            phrase = match.group(name)
-            first = line.count(" ", 0, match.start(name))
-            size = phrase.count(" ") + 1
-            spoken = " ".join(words[first : first + size])
-            if kind in self._custom:
-                value = self._custom[kind][phrase]
-                slots[name] = ResolvedSlot(name, spoken, value.id, value.canonical, kind)
-                pinned += size
+        opened = [e for e in result.entities_list if e.name.endswith(_OPEN)]
+        if opened and not result.text_chunks_matched:
+            return None  # nothing but an unknown value: no sentence was recognised
+        for entity in opened:
+            name = entity.name.removesuffix(_OPEN)
+            kind = self._slots.kinds[name]
+            text = entity.text.strip()
+            words = text.split()
+            if not words or len(words) > MAX_OPEN_WORDS or {words[0], words[-1]} & _GLUE_WORDS:
+                return None  # "for the next" is a sentence's glue, not a value
+            if self._best(text, open_values=False) is not None:
+                return None  # "start over and give us a brunch one": a request, not a value
+            value_id = self._slots.ids.get(kind.name, {}).get(text)
+            canonical = self._slots.canonical[kind.name].get(value_id) if value_id else None
+            slots[name] = ResolvedSlot(name, text, value_id, canonical, kind.name)
+        for entity in result.entities_list:
+            if entity.name.endswith(_OPEN):
                 continue
-            builtin = _BUILTIN_TYPES.get(kind, _ANY_TYPE)
-            resolved = builtin.value(phrase, spoken)
-            if resolved is None:
+            kind = self._slots.kinds.get(entity.name)
+            if kind is None:
                 return None
-            slots[name] = ResolvedSlot(name, resolved, slot_type=kind)
-            if builtin.pinned:
-                pinned += size
-            else:
-                free += size
-        return slots, pinned, free
-
-    def _trim(self, words: list[str]) -> list[str]:
-        """Drop filler ("please", "okay", "can you") from both ends."""
-        changed = True
-        while changed and words:
-            changed = False
-            keys = [_key(word) for word in words]
-            for skip in self._skip:
-                if len(skip) < len(words) and tuple(keys[: len(skip)]) == skip:
-                    words, changed = words[len(skip) :], True
-                    break
-                if len(skip) < len(words) and tuple(keys[-len(skip) :]) == skip:
-                    words, changed = words[: -len(skip)], True
-                    break
-        return words
+            spoken = entity.text.strip()
+            if kind.custom:
+                value_id = str(entity.value)
+                canonical = self._slots.canonical[kind.name].get(value_id)
+                slots[entity.name] = ResolvedSlot(
+                    entity.name, spoken, value_id, canonical, kind.name
+                )
+                continue
+            value = _builtin_value(kind.name, entity.value, spoken)
+            if value is None:
+                return None
+            slots[entity.name] = ResolvedSlot(entity.name, value, slot_type=kind.name)
+        intent = result.intent.name
+        if not _split_names(slots, self._slots.declared.get(intent, ()), self._words.vocabulary):
+            return None
+        return Resolution(intent, slots, self._slots.declared.get(intent, ()))
 
 
-def _custom_values(kind: Mapping[str, Any]) -> dict[str, _CustomValue]:
-    """Match form of every value and synonym of a custom slot type."""
-    values: dict[str, _CustomValue] = {}
-    for entry in kind.get("values", []):
-        name = entry["name"]
-        value = _CustomValue(str(entry.get("id") or name["value"]), name["value"])
-        for spoken in (name["value"], *name.get("synonyms", [])):
-            values.setdefault(" ".join(_keys(spoken)), value)
-    values.pop("", None)
-    return values
+def _builtin_value(kind: str, value: Any, spoken: str) -> str | None:
+    """What Alexa puts in a built-in slot: digits for a number, `HH:MM` for a time, a name
+    as written."""
+    if kind == "AMAZON.NUMBER":
+        return str(int(value)) if isinstance(value, int | float) else None
+    if kind == "AMAZON.TIME":
+        return time_value(spoken)
+    if len(spoken.split()) > MAX_OPEN_WORDS:
+        return None
+    return spoken.title() if kind == "AMAZON.FirstName" else spoken
 
 
-def _compile(
-    intent: str,
-    sample: str,
-    slot_types: Mapping[str, str],
-    custom_patterns: Mapping[str, str],
-    order: int,
-) -> _Sample:
-    """Turn "give us a {depth} question" into a regex over match-form words."""
-    pieces: list[str] = []
-    literals: list[str] = []
-    slots: list[tuple[str, str]] = []
-    for index, chunk in enumerate(_SLOT.split(sample)):
-        if index % 2 == 0:
-            words = _keys(chunk)
-            literals += words
-            pieces += [re.escape(word) for word in words]
-            continue
-        kind = slot_types.get(chunk, "")
-        pattern = custom_patterns.get(kind) or _BUILTIN_TYPES.get(kind, _ANY_TYPE).pattern
-        pieces.append(f"(?P<{chunk}>{pattern})")
-        slots.append((chunk, kind))
-    regex = re.compile(" ".join(pieces))
-    return _Sample(intent, regex, frozenset(literals), len(literals), tuple(slots), order)
+#: Words that hold a sentence together; an unknown slot value never starts or ends on one.
+_GLUE_WORDS = frozenset(
+    {"a", "an", "the", "for", "to", "of", "and", "or", "with", "at", "in", "on", "us", "me",
+     "we", "i", "it", "that", "this", "is", "are", "some", "one", "another", "next", "please"}
+)  # fmt: skip
+
+_OPEN = "_open"
+
+
+def _phrases(texts: Sequence[str]) -> tuple[tuple[str, ...], ...]:
+    """Phrases as word tuples in match form, longest first."""
+    found = (tuple(_key(word) for word in normalize(text)) for text in texts)
+    return tuple(sorted(found, key=len, reverse=True))
+
+
+def _opened(template: str, slots: Sequence[str]) -> str:
+    """The template with these slots as wildcards ({moment} -> {moment_open})."""
+    for slot in slots:
+        template = template.replace("{" + slot + "}", "{" + slot + _OPEN + "}")
+    return template
+
+
+_NAME_SLOTS = ("firstName", "secondName", "thirdName", "fourthName")
+
+
+def _split_names(
+    slots: dict[str, ResolvedSlot], declared: Sequence[str], vocabulary: frozenset[str]
+) -> bool:
+    """Names said in a row without "and" ("we're tom aisha and ben") reach one free-text
+    slot together: give each name its own slot, as Alexa's recogniser does. False when
+    they do not fit the slots the intent has."""
+    names = [slots[name].value for name in _NAME_SLOTS if name in slots]
+    if not names:
+        return True
+    words = [word for name in names for word in name.split()]
+    available = [name for name in _NAME_SLOTS if name in declared]
+    if len(words) > len(available) or any(_key(w.lower()) in vocabulary for w in words):
+        return False
+    for slot in _NAME_SLOTS:
+        slots.pop(slot, None)
+    for slot, word in zip(available, words, strict=False):
+        slots[slot] = ResolvedSlot(slot, word, slot_type="AMAZON.FirstName")
+    return True
+
+
+#: Words that are never a first name: a name slot holding one has matched across a sentence.
+_NOT_NAMES = frozenset(
+    {"and", "i", "im", "me", "my", "is", "are", "we", "were", "us", "the", "a", "this", "that",
+     "he", "she", "hes", "shes", "its", "our", "name", "names", "called", "with", "of", "to"}
+)  # fmt: skip
+
+
+def _slot_list(kind: str, types: Mapping[str, Mapping[str, Sequence[str]]]) -> dict[str, Any]:
+    if kind in types:
+        values = [
+            {"in": _match_form(str(word)), "out": value_id}
+            for value_id, words in types[kind].items()
+            for word in words
+        ]
+        return {"values": values}
+    if kind == "AMAZON.NUMBER":
+        return _NUMBER_RANGE
+    return {"wildcard": True}
+
+
+def _match_form(text: str) -> str:
+    """Templates and input meet without apostrophes, so "were" meets "we're"."""
+    return text.replace("'", "")
 
 
 @lru_cache(maxsize=1)
-def _source_extras() -> tuple[dict[str, list[str]], list[str]]:
-    """Built-in phrases and skip words from the model source; none when it is not shipped."""
+def _source_extras() -> tuple[dict[str, list[str]], list[str], list[str]]:
+    """Built-in phrases and fillers from the model source; none when it is not shipped."""
     try:
         source = load_source()
     except FileNotFoundError:
-        return {}, []
-    return dict(source.get("builtin_phrases") or {}), list(source.get("skip_words") or [])
+        return {}, [], []
+    return (
+        dict(source.get("builtin_phrases") or {}),
+        list(source.get("skip_words") or []),
+        list(source.get("edge_words") or []),
+    )
 
 
 @lru_cache(maxsize=16)
-def _cached_resolver(locale: str, models_dir: Path) -> Resolver:
-    path = models_dir / f"{locale}.json"
-    if not path.exists():
-        raise FileNotFoundError(
-            f"no interaction model for {locale} at {path}: run `uv run heart-to-heart models build`"
-        )
-    return Resolver.from_model(json.loads(path.read_text(encoding="utf-8")))
+def _cached_resolver(locale: str) -> Resolver:
+    if locale not in LOCALES:
+        raise ValueError(f"no voice model for {locale!r}; the skill speaks {', '.join(LOCALES)}")
+    return Resolver.from_grammar(grammar(load_source(), locale))
 
 
 # ----------------------------------------------------------------------------- invocation
@@ -491,11 +777,11 @@ def parse_invocation(
     the next one", rest "the next one") and from anything said inside a session.
 
     A connector (for, to, that, if, whether, about, and) after the name is dropped unless
-    the rest resolves with it (checked when a `resolver` is given).
+    only the rest with it is understood (checked when a `resolver` is given).
     """
-    words = normalize(text)
+    words = _without_lead(normalize(text))
     if words and _key(words[0]) in _WAKE_WORDS:
-        words = words[1:]
+        words = _without_lead(words[1:])
     keys = [_key(word) for word in words]
     name = _keys(invocation_name)
     size = len(name)
@@ -513,10 +799,28 @@ def parse_invocation(
     if all(_key(word) in _EMPTY_REST for word in rest):
         return Invocation("launch", "")
     if _key(rest[0]) in _CONNECTORS and (
-        resolver is None or resolver.resolve(" ".join(rest)).intent == FALLBACK_INTENT
+        resolver is None
+        or resolver.resolve(" ".join(rest[1:])).understood
+        or not resolver.resolve(" ".join(rest)).understood
     ):
         rest = rest[1:]
     return Invocation("oneshot", " ".join(rest))
+
+
+#: Said before the wake word or the verb and never part of the request: "yo alexa",
+#: "um, alexa, could you ask heart to heart ...".
+_LEAD = frozenset(
+    {"um", "uh", "er", "erm", "hmm", "yo", "hey", "hi", "ok", "okay", "so", "oh", "alright",
+     "right", "well", "please", "kindly", "would", "could", "can", "will", "you"}
+)  # fmt: skip
+
+
+def _without_lead(words: list[str]) -> list[str]:
+    """The words from the first one that can start a request to the skill."""
+    start = 0
+    while start < len(words) - 1 and _key(words[start]) in _LEAD:
+        start += 1
+    return words[start:]
 
 
 _LEADING_WAKE_WORD = re.compile(rf"^\s*(?:{'|'.join(_WAKE_WORDS)})\b[\s,.!?;:]*", re.IGNORECASE)

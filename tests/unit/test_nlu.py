@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -106,8 +104,9 @@ def test_normalize(text: str, words: list[str]) -> None:
     [
         ("something deeper", "DeeperIntent"),  # not StarterIntent with depth "deeper"
         ("give us a deeper question", "DeeperIntent"),
-        ("we're done", "GoodnightIntent"),  # not SetAudienceIntent
-        ("were done", "GoodnightIntent"),
+        ("we're done", "DoneIntent"),  # not SetAudienceIntent
+        ("were done", "DoneIntent"),
+        ("we're done for tonight", "GoodnightIntent"),
         ("another question", "AMAZON.NextIntent"),
     ],
 )
@@ -223,7 +222,7 @@ def test_number_slot_sends_digits(spoken: str, value: str) -> None:
 
 def test_unfilled_slots_are_declared() -> None:
     resolution = Resolver.for_locale("en-US").resolve("give us a question")
-    assert resolution == Resolution("StarterIntent", {}, ("moment", "depth"))
+    assert resolution == Resolution("StarterIntent", {}, ("moment", "depth", "then"))
 
 
 # ----------------------------------------------------------------------------- invocation
@@ -251,6 +250,10 @@ INVOCATIONS = [
     ("start our check in", "in_session", "start our check in"),
     ("Alexa, next", "in_session", "next"),
     ("heart to heart is great", "oneshot", "is great"),
+    ("yo alexa ask heart to heart for a question", "oneshot", "a question"),
+    ("um, alexa, could you ask heart to heart for a question", "oneshot", "a question"),
+    ("alexa, would you kindly ask heart to heart to go deeper", "oneshot", "go deeper"),
+    ("hey alexa open heart to heart", "launch", ""),
 ]
 
 
@@ -266,10 +269,12 @@ def test_oneshot_rest_resolves(locale: str) -> None:
     assert resolver.resolve(invocation.rest).intent == "AMAZON.NextIntent"
 
 
-def test_connector_kept_when_the_rest_needs_it() -> None:
+def test_connector_kept_only_when_the_rest_needs_it() -> None:
     resolver = Resolver.for_locale("en-US")
-    assert resolver.parse_invocation("ask heart to heart about a four").rest == "about a four"
-    assert parse_invocation("ask heart to heart about a four", "heart to heart").rest == "a four"
+    keeper = "tell heart to heart that one's a keeper"
+    assert resolver.parse_invocation(keeper).rest == "that one's a keeper"
+    assert parse_invocation(keeper, "heart to heart").rest == "one's a keeper"
+    assert resolver.parse_invocation("ask heart to heart about a four").rest == "a four"
 
 
 # ----------------------------------------------------------------------------- payload
@@ -327,28 +332,13 @@ def test_for_locale_is_cached() -> None:
     assert Resolver.for_locale("en-AU") is Resolver.for_locale("en-AU")
 
 
-def test_for_locale_reads_another_directory(tmp_path: Path) -> None:
-    (tmp_path / "en-US.json").write_text(
-        json.dumps(tiny_model([{"name": "SkipIntent", "samples": ["hop it"]}])), encoding="utf-8"
-    )
-    assert Resolver.for_locale("en-US", tmp_path).resolve("hop it").intent == "SkipIntent"
+def test_from_model_reads_a_committed_model_literally() -> None:
+    model = json.loads((MODELS_DIR / "en-US.json").read_text(encoding="utf-8"))
+    literal = Resolver.from_model(model)
+    assert literal.resolve("give us a question").intent == "StarterIntent"
+    assert literal.resolve("hop it").intent == FALLBACK_INTENT
 
 
-def test_for_locale_explains_a_missing_model(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match="models build"):
-        Resolver.for_locale("en-GB", tmp_path)
-
-
-def test_resolving_a_line_takes_well_under_5_ms() -> None:
-    resolver = Resolver.for_locale("en-GB")
-    lines = [s["says"] for sentences in TESTS["intents"].values() for s in sentences]
-    lines += ["this line matches nothing at all in the whole model please"]
-    slowest = 0.0
-    for line in lines:
-        timings = []
-        for _ in range(3):
-            start = time.perf_counter()
-            resolver.resolve(line)
-            timings.append(time.perf_counter() - start)
-        slowest = max(slowest, min(timings))
-    assert slowest < 0.005, f"slowest line took {slowest * 1000:.2f} ms"
+def test_for_locale_explains_an_unknown_locale() -> None:
+    with pytest.raises(ValueError, match="no voice model for 'fr-FR'"):
+        Resolver.for_locale("fr-FR")
