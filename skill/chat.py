@@ -56,6 +56,7 @@ class ChatSession:
         self.resolver = Resolver.for_locale(locale)
         self.session: dict[str, Any] | None = None
         self.reprompt: str | None = None
+        self.last_intent: str | None = None  # what the last line was heard as
         self._silences = 0
 
     def say(self, text: str) -> str | None:
@@ -63,11 +64,13 @@ class ChatSession:
         invocation = self.resolver.parse_invocation(text)
         if invocation.kind == "launch":
             self.session = None
+            self.last_intent = "LaunchRequest"
             request = launch_request(self.locale)
         else:
             if invocation.kind == "oneshot":
                 self.session = None
             resolution = self.resolver.resolve(invocation.rest)
+            self.last_intent = resolution.intent
             payload = slot_payload(resolution, self.skill_id)
             request = intent_request(resolution.intent, payload, self.locale)
         if self.session is None:

@@ -15,7 +15,7 @@ from ask_sdk_model import RequestEnvelope
 
 from skill.alexa import SkillServices, build_skill
 from skill.core.household import merge
-from skill.core.speech import plain_text
+from skill.core.speech import load_phrases, plain_text
 from skill.envelopes import envelope, intent_request, launch_request, new_session
 
 EVENTS = Path(__file__).parent / "events"
@@ -30,6 +30,12 @@ def speech(response: dict[str, Any]) -> str:
     """What the person hears, as plain text ('' for silence)."""
     ssml = ((response.get("response") or {}).get("outputSpeech") or {}).get("ssml")
     return plain_text(ssml) if ssml else ""
+
+
+def lines_of(*keys: str, locale: str = "en-US") -> tuple[str, ...]:
+    """Every wording of these phrase keys, as the skill may say them."""
+    phrases = load_phrases(locale)
+    return tuple(line for key in keys for line in phrases.variants(key))
 
 
 def ends_session(response: dict[str, Any]) -> bool:

@@ -11,7 +11,12 @@ from ask_sdk_core.skill_builder import CustomSkillBuilder
 from skill.alexa.api_client import TimeoutApiClient
 from skill.alexa.events import SkillSerializer
 from skill.alexa.handlers import request_handlers
-from skill.alexa.interceptors import ApologyExceptionHandler, RequestLogger, ResponseLogger
+from skill.alexa.interceptors import (
+    ApologyExceptionHandler,
+    RequestLogger,
+    ResponseLogger,
+    TurnState,
+)
 from skill.alexa.services import SkillServices
 
 __all__ = ["SKILL_ID_ENV", "build_skill"]
@@ -37,6 +42,7 @@ def build_skill(
         builder.add_request_handler(handler)
     builder.add_exception_handler(ApologyExceptionHandler(services))
     builder.add_global_request_interceptor(RequestLogger())
+    builder.add_global_request_interceptor(TurnState())
     builder.add_global_response_interceptor(ResponseLogger())
     skill = builder.create()
     skill.serializer = SkillSerializer()

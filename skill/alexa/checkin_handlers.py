@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 
-from skill.alexa.common import OFFER, SkillHandler
-from skill.alexa.context import HouseholdSession, slot_value
+from skill.alexa.common import AWAITING, SkillHandler, make_offer
+from skill.alexa.context import HouseholdSession, slot_id, slot_value
 from skill.alexa.reply import reply
 from skill.core import checkin as flow
 from skill.core.checkin import StepPrompt
 from skill.core.checkin_replies import compose_step
+from skill.core.dialogue import Offer
+from skill.core.reminders import around, spoken_time
 from skill.core.rhythm import week_summary
-
-# Session attribute: the check-in is listening for a rating.
-AWAITING = "awaiting"
 
 __all__ = [
     "CheckInHandler",
@@ -24,6 +25,7 @@ __all__ = [
     "continue_checkin",
     "finish_checkin",
     "live_checkin",
+    "resume_checkin",
     "start_checkin",
 ]
 
@@ -33,22 +35,39 @@ def live_checkin(session: HouseholdSession) -> flow.CheckIn | None:
 
 
 def speak_step(
-    session: HouseholdSession, prompt: StepPrompt, *, opening: bool = False, resumed: bool = False
+    session: HouseholdSession,
+    prompt: StepPrompt,
+    *,
+    opening: bool = False,
+    lead: Sequence[str] = (),
 ) -> Response:
-    """Say a step. The mic stays open only for a rating or the closing yes/no offer."""
+    """Say a step. The mic stays open only for a rating or the closing yes/no offer.
+
+    At the close of a check-in the nightly reminder is offered, at most twice, two weeks
+    apart, and never to a household that has one; its time is the time of day now.
+    """
     household = session.household
+    reminder_at = None
+    if prompt.done and household.reminder_offer_due(session.now):
+        at = around(session.local_now())
+        household.pending_reminder = at.strftime("%H:%M")
+        household.reminder_offers.append(session.now)
+        reminder_at = spoken_time(at)
     composed = compose_step(
-        prompt, household, session.phrases, session.rng, opening=opening, resumed=resumed
+        prompt,
+        household,
+        session.phrases,
+        session.rng,
+        opening=opening,
+        lead=lead,
+        reminder_at=reminder_at,
     )
     if prompt.done:
         finish_checkin(session)
-    attributes = session.handler_input.attributes_manager.session_attributes
     if composed.offer:
-        attributes[OFFER] = composed.offer
+        make_offer(session.handler_input, composed.offer)
     if prompt.listen:
-        attributes[AWAITING] = "rating"
-    else:
-        attributes.pop(AWAITING, None)
+        session.handler_input.attributes_manager.session_attributes[AWAITING] = "rating"
     session.save()
     return reply(session.handler_input, composed.sentences, reprompt=composed.reprompt)
 
@@ -63,20 +82,33 @@ def finish_checkin(session: HouseholdSession) -> None:
     household.updated_at = session.now
 
 
-def start_checkin(session: HouseholdSession) -> Response:
+def start_checkin(session: HouseholdSession, *, lead: Sequence[str] = ()) -> Response:
     household = session.household
     live = live_checkin(session)
     if live is not None:
-        return speak_step(session, flow.current(live), resumed=True)
-    checkin, prompt = flow.start(household.next_speaker, session.now)
-    household.next_speaker ^= 1
+        return speak_step(session, flow.current(live), lead=[*lead, session.line("checkin_resume")])
+    # The check-in is for two: with more people named, it speaks to "one of you".
+    checkin, prompt = flow.start(household.take_turn() % 2, session.now)
     household.checkin = checkin
     household.updated_at = session.now
-    return speak_step(session, prompt, opening=True)
+    return speak_step(session, prompt, opening=True, lead=lead)
+
+
+def resume_checkin(session: HouseholdSession) -> Response:
+    """They opened the skill again mid check-in: a rating is asked again; after a talking
+    step they have talked, so it goes on to the next step."""
+    checkin = live_checkin(session)
+    assert checkin is not None
+    lead = [session.line("welcome_back_checkin")]
+    if checkin.step in (flow.Step.RATE_FIRST, flow.Step.RATE_SECOND):
+        return speak_step(session, flow.current(checkin), lead=lead)
+    prompt = flow.advance(checkin, session.now)
+    session.household.updated_at = session.now
+    return speak_step(session, prompt, lead=lead)
 
 
 def continue_checkin(session: HouseholdSession) -> Response:
-    """ "Next" or "skip" inside a check-in: on to the following step."""
+    """ "Next", "skip" or "we're done" inside a check-in: on to the following step."""
     checkin = live_checkin(session)
     assert checkin is not None
     prompt = flow.advance(checkin, session.now)
@@ -97,7 +129,8 @@ class RatingHandler(SkillHandler):
     """A number from one to five, heard only while the check-in asks for one.
 
     While a rating is awaited, anything the model could not place counts as an unclear
-    rating too: one guided retry, then a neutral three, never a dead end.
+    rating too: one guided retry, then a neutral three, never a dead end. Hedged and odd
+    numbers are read kindly (`skill.core.checkin.read_rating`).
     """
 
     intents = ("RatingIntent",)
@@ -114,11 +147,12 @@ class RatingHandler(SkillHandler):
         session = self.session(handler_input)
         checkin = live_checkin(session)
         if checkin is None or checkin.step not in (flow.Step.RATE_FIRST, flow.Step.RATE_SECOND):
-            line = session.phrases.line("checkin_not_now", session.rng)
-            return reply(handler_input, [line], reprompt=line)
-        raw = slot_value(handler_input, "rating")
-        value = int(raw) if raw and raw.isdigit() and len(raw) < 4 else None
-        prompt = flow.rate(checkin, value, session.now)
+            line = session.line("checkin_not_now")
+            return reply(handler_input, [line], reprompt=session.line("help_reprompt"))
+        reading = flow.read_rating(
+            slot_value(handler_input, "rating"), slot_value(handler_input, "otherRating")
+        )
+        prompt = flow.rate(checkin, reading, session.now)
         session.household.updated_at = session.now
         return speak_step(session, prompt)
 
@@ -134,22 +168,27 @@ class WeekSummaryHandler(SkillHandler):
         summary = week_summary(session.household, session.local_now())
         session.save()
         if summary.empty:
-            return reply(handler_input, [phrases.line("week_empty", rng)])
+            sentences = [session.line("week_empty")]
+        else:
 
-        def count(kind: str, n: int) -> str:
-            size = "zero" if n == 0 else "one" if n == 1 else "many"
-            return phrases.line(f"count_{kind}_{size}", rng, n=n)
+            def count(kind: str, n: int) -> str:
+                size = "zero" if n == 0 else "one" if n == 1 else "many"
+                return phrases.line(f"count_{kind}_{size}", rng, n=n)
 
-        sentences = [
-            phrases.line(
-                "week_summary",
-                rng,
-                checkins=count("checkins", summary.checkins),
-                starters=count("starters", summary.starters),
-            )
-        ]
-        if summary.in_step is True:
-            sentences.append(phrases.line("week_in_step", rng))
-        elif summary.in_step is False:
-            sentences.append(phrases.line("week_met_differences", rng))
+            sentences = [
+                session.line(
+                    "week_summary",
+                    checkins=count("checkins", summary.checkins),
+                    starters=count("starters", summary.starters),
+                )
+            ]
+            if summary.in_step is True:
+                sentences.append(session.line("week_in_step"))
+            elif summary.in_step is False:
+                sentences.append(session.line("week_met_differences"))
+        if slot_id(handler_input, "then") == "checkin":
+            # "How was our week, then let's check in": offer it, with the mic open.
+            make_offer(handler_input, Offer.CHECKIN)
+            sentences.append(session.line("checkin_offer_now"))
+            return reply(handler_input, sentences, reprompt=session.line("yes_no_reprompt"))
         return reply(handler_input, sentences)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name
@@ -16,10 +18,37 @@ from skill.core.conversation import StarterTurn
 from skill.core.moments import Moment, moment_at
 from skill.core.replies import compose_starter
 
-__all__ = ["OFFER", "SkillHandler", "new_starter", "speak_starter"]
+__all__ = [
+    "AWAITING",
+    "MISSES",
+    "OFFER",
+    "OFFERED",
+    "SkillHandler",
+    "make_offer",
+    "new_starter",
+    "offered",
+    "speak_starter",
+]
 
-# Session attribute: what the skill just offered, so a bare "yes" knows what it accepts.
+# Session attributes, each living one turn (`interceptors.TurnState` moves them out of the
+# session as a request arrives): what the skill just offered (an Offer), so a bare "yes" or
+# an unclear line knows what it meets; that the check-in is listening for a rating. And how
+# many lines in a row it did not understand, kept until one is understood.
 OFFER = "offer"
+AWAITING = "awaiting"
+MISSES = "misses"
+# Request attribute: the offer the previous reply made.
+OFFERED = "offered"
+
+
+def make_offer(handler_input: HandlerInput, offer: str) -> None:
+    """What a "yes" (or an unclear line) in the next turn accepts."""
+    handler_input.attributes_manager.session_attributes[OFFER] = offer
+
+
+def offered(handler_input: HandlerInput) -> str | None:
+    """What the previous reply offered, if anything."""
+    return handler_input.attributes_manager.request_attributes.get(OFFERED)
 
 
 class SkillHandler(AbstractRequestHandler):
@@ -37,9 +66,14 @@ class SkillHandler(AbstractRequestHandler):
         return HouseholdSession(handler_input, self.services)
 
 
-def speak_starter(session: HouseholdSession, turn: StarterTurn) -> Response:
-    """Say a starter, then close the session so the two of them talk, not the speaker."""
-    composed = compose_starter(turn, session.household, session.phrases, session.rng)
+def speak_starter(
+    session: HouseholdSession, turn: StarterTurn, *, lead: Sequence[str] = ()
+) -> Response:
+    """Say a starter, then close the session so the two of them talk, not the speaker.
+
+    `lead` is what the turn answers first ("Saved.", "Welcome back."), said before it.
+    """
+    composed = compose_starter(turn, session.household, session.phrases, session.rng, lead=lead)
     session.household.count_starter(session.local_now().date().isoformat())
     session.save()
     add_starter_visual(session.handler_input, turn.starter.text, composed.card_title)
@@ -54,6 +88,7 @@ def new_starter(
     moment: Moment | None = None,
     depth: int | None = None,
     shift: int = 0,
+    lead: Sequence[str] = (),
 ) -> Response:
     turn = talk.next_starter(
         session.household,
@@ -65,4 +100,4 @@ def new_starter(
         depth=depth,
         shift=shift,
     )
-    return speak_starter(session, turn)
+    return speak_starter(session, turn, lead=lead)

@@ -28,6 +28,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 _STORE_FAILED = "store_failed"
+# Session attribute: the variant of each phrase key said last in this session.
+SAID = "said"
 _ADDITIVE = (
     "heard",
     "walks",
@@ -104,6 +106,7 @@ class HouseholdSession:
         self.now = services.clock()
         self.locale = locale_of(handler_input)
         self._household: Household | None = None
+        self._held: dict[str, Any] | None = None  # a failed turn merged in, until written
         self._as_read: dict[str, Any] = {}
         self._zone_info: ZoneInfo | None = None
 
@@ -115,11 +118,30 @@ class HouseholdSession:
     def rng(self) -> random.Random:
         return self.services.rng
 
+    def line(self, key: str, **values: object) -> str:
+        """A wording of `key`, never the one this session heard last for it."""
+        attributes = self.handler_input.attributes_manager.session_attributes
+        said = attributes.get(SAID)
+        if not isinstance(said, dict):
+            said = attributes[SAID] = {}
+        variants = self.phrases.variants(key)
+        last = said.get(key)
+        choices = [i for i in range(len(variants)) if i != last] or [0]
+        index = self.rng.choice(choices)
+        said[key] = index
+        return variants[index].format(**values)
+
+    @property
+    def new_session(self) -> bool:
+        """Whether this request opened the session (a launch or a one-shot)."""
+        session = self.handler_input.request_envelope.session
+        return session is None or bool(getattr(session, "new", True))
+
     @property
     def household(self) -> Household:
         if self._household is None:
             manager = self.handler_input.attributes_manager
-            held = self.services.pending.take(user_id_of(self.handler_input))
+            held = self._held = self.services.pending.peek(user_id_of(self.handler_input))
             try:
                 stored = manager.persistent_attributes
                 self._household = Household.from_dict(stored)
@@ -167,6 +189,9 @@ class HouseholdSession:
             data.pop(VERSION_KEY, None)
             self._hold_unsaved(data)
             return
+        if self._held is not None:
+            self.services.pending.release(user_id_of(self.handler_input), self._held)
+            self._held = None
         sent.pop(VERSION_KEY, None)
         if any(data.get(key) is not value for key, value in sent.items()):
             # On a conflict the store merged another device's changes into `data`: carry on

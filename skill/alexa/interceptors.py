@@ -14,11 +14,12 @@ from ask_sdk_core.dispatch_components import (
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import IntentRequest, Response
 
+from skill.alexa.common import AWAITING, MISSES, OFFER, OFFERED
 from skill.alexa.context import hashed_user, locale_of
 from skill.alexa.reply import reply
 from skill.alexa.services import SkillServices
 
-__all__ = ["ApologyExceptionHandler", "RequestLogger", "ResponseLogger"]
+__all__ = ["ApologyExceptionHandler", "RequestLogger", "ResponseLogger", "TurnState"]
 
 log = logging.getLogger("skill.requests")
 _PLAIN_NAME = re.compile(r"[A-Za-z0-9_.:-]{1,80}")
@@ -42,6 +43,24 @@ def _loggable(name: object) -> str:
 class RequestLogger(AbstractRequestInterceptor):
     def process(self, handler_input: HandlerInput) -> None:
         handler_input.attributes_manager.request_attributes[_STARTED] = time.perf_counter()
+
+
+class TurnState(AbstractRequestInterceptor):
+    """What lives one turn: the previous reply's offer moves from the session to this
+    request (a reply that offers again puts one back), and so does the wait for a rating. A
+    line the model understood ends a run of misses."""
+
+    def process(self, handler_input: HandlerInput) -> None:
+        if handler_input.request_envelope.session is None:
+            return  # a skill event: no session, nothing offered
+        manager = handler_input.attributes_manager
+        session = manager.session_attributes
+        manager.request_attributes[OFFERED] = session.pop(OFFER, None)
+        session.pop(AWAITING, None)
+        request = handler_input.request_envelope.request
+        intent = getattr(request, "intent", None) if isinstance(request, IntentRequest) else None
+        if intent is not None and intent.name != "AMAZON.FallbackIntent":
+            session.pop(MISSES, None)
 
 
 class ResponseLogger(AbstractResponseInterceptor):

@@ -36,8 +36,14 @@ from skill.core.reminders import (
     recurrence_rule,
     spoken_time,
 )
+from skill.core.speech import speak
 
-__all__ = ["CancelReminderHandler", "PermissionResponseHandler", "SetReminderHandler"]
+__all__ = [
+    "CancelReminderHandler",
+    "PermissionResponseHandler",
+    "SetReminderHandler",
+    "request_nightly",
+]
 
 log = logging.getLogger(__name__)
 REMINDERS_SCOPE = "alexa::alerts:reminders:skill:readwrite"
@@ -56,7 +62,7 @@ def has_consent(handler_input: HandlerInput) -> bool:
 def ask_permission(session: HouseholdSession) -> Response:
     """Ask for the reminders permission by voice; Alexa takes over the conversation."""
     builder = session.handler_input.response_builder
-    builder.speak(f"<speak>{session.phrases.line('reminder_permission', session.rng)}</speak>")
+    builder.speak(speak(session.line("reminder_permission")))
     builder.add_directive(
         SendRequestDirective(
             name="AskFor",
@@ -104,8 +110,17 @@ def create_reminder(session: HouseholdSession, at: time) -> str:
     return response.alert_token
 
 
+def request_nightly(session: HouseholdSession, at: time) -> Response:
+    """Set the nightly reminder, asking for the permission first when it is missing (the
+    time waits in the record for Alexa's answer)."""
+    if not has_consent(session.handler_input):
+        session.household.pending_reminder = at.strftime("%H:%M")
+        session.save()
+        return ask_permission(session)
+    return set_nightly(session, at)
+
+
 def set_nightly(session: HouseholdSession, at: time) -> Response:
-    phrases, rng = session.phrases, session.rng
     household = session.household
     try:
         token = create_reminder(session, at)
@@ -115,7 +130,7 @@ def set_nightly(session: HouseholdSession, at: time) -> Response:
         return ask_permission(session)
     except Exception as error:
         log.warning("reminder create failed: %s", type(error).__name__)
-        return reply(session.handler_input, [phrases.line("reminder_failed", rng)])
+        return reply(session.handler_input, [session.line("reminder_failed")])
     previous = household.reminder
     household.reminder = {"token": token, "time": at.strftime("%H:%M")}
     household.pending_reminder = None
@@ -123,7 +138,7 @@ def set_nightly(session: HouseholdSession, at: time) -> Response:
     session.save()
     if previous and previous.get("token") != token:
         _delete_quietly(session, previous["token"])
-    return reply(session.handler_input, [phrases.line("reminder_set", rng, time=spoken_time(at))])
+    return reply(session.handler_input, [session.line("reminder_set", time=spoken_time(at))])
 
 
 def _delete_quietly(session: HouseholdSession, token: str) -> None:
@@ -158,13 +173,8 @@ class SetReminderHandler(SkillHandler):
         spoken = slot_value(handler_input, "time")
         at = nightly_time(spoken) if spoken else DEFAULT_TIME
         if at is None:
-            line = session.phrases.line("reminder_time_unclear", session.rng)
-            return reply(handler_input, [line])
-        if not has_consent(handler_input):
-            session.household.pending_reminder = at.strftime("%H:%M")
-            session.save()
-            return ask_permission(session)
-        return set_nightly(session, at)
+            return reply(handler_input, [session.line("reminder_time_unclear")])
+        return request_nightly(session, at)
 
 
 class CancelReminderHandler(SkillHandler):
@@ -174,10 +184,9 @@ class CancelReminderHandler(SkillHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         session = self.session(handler_input)
-        phrases, rng = session.phrases, session.rng
         household = session.household
         if not household.reminder:
-            return reply(handler_input, [phrases.line("reminder_none", rng)])
+            return reply(handler_input, [session.line("reminder_none")])
         try:
             delete_reminder(session, household.reminder["token"])
         except PermissionNeeded:
@@ -185,11 +194,11 @@ class CancelReminderHandler(SkillHandler):
             pass
         except Exception as error:
             log.warning("reminder delete failed: %s", type(error).__name__)
-            return reply(handler_input, [phrases.line("reminder_delete_failed", rng)])
+            return reply(handler_input, [session.line("reminder_delete_failed")])
         household.reminder = None
         household.updated_at = session.now
         session.save()
-        return reply(handler_input, [phrases.line("reminder_deleted", rng)])
+        return reply(handler_input, [session.line("reminder_deleted")])
 
 
 class PermissionResponseHandler(SkillHandler):
@@ -203,11 +212,10 @@ class PermissionResponseHandler(SkillHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         session = self.session(handler_input)
-        phrases, rng = session.phrases, session.rng
         payload = getattr(handler_input.request_envelope.request, "payload", None) or {}
         pending = nightly_time(session.household.pending_reminder)
         if payload.get("status") == "ACCEPTED" and pending is not None:
             return set_nightly(session, pending)
         session.household.pending_reminder = None
         session.save()
-        return reply(handler_input, [phrases.line("reminder_permission_declined", rng)])
+        return reply(handler_input, [session.line("reminder_permission_declined")])

@@ -46,9 +46,16 @@ class PendingRecords:
             while len(self._held) > self._limit:
                 self._held.popitem(last=False)
 
-    def take(self, household_key: str) -> dict[str, Any] | None:
+    def peek(self, household_key: str) -> dict[str, Any] | None:
+        """The held record, left in place until a write has it (`release`)."""
         with self._lock:
-            return self._held.pop(household_key, None)
+            return self._held.get(household_key)
+
+    def release(self, household_key: str, record: dict[str, Any]) -> None:
+        """Forget `record` now that it is written; a newer hold stays."""
+        with self._lock:
+            if self._held.get(household_key) is record:
+                del self._held[household_key]
 
 
 @dataclass

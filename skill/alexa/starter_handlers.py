@@ -7,13 +7,16 @@ import re
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
 
-from skill.alexa.common import OFFER, SkillHandler, new_starter, speak_starter
+from skill.alexa.common import SkillHandler, make_offer, new_starter, speak_starter
 from skill.alexa.context import HouseholdSession, slot_id, slot_value
+from skill.alexa.follow_up import follow_up, then_of
 from skill.alexa.reply import reply
 from skill.alexa.services import SkillServices
 from skill.alexa.visuals import add_starter_visual
 from skill.core import conversation as talk
-from skill.core.conversation import FavouriteChange
+from skill.core.conversation import FavouriteChange, FavouriteResult
+from skill.core.dialogue import Offer
+from skill.core.household import MAX_NAMES
 from skill.core.moments import Moment
 from skill.core.replies import compose_starter
 
@@ -30,6 +33,12 @@ __all__ = [
 ]
 
 _NAME = re.compile(r"^[^\W\d_][^\W\d_' -]{0,23}$")
+_NAME_SLOTS = ("firstName", "secondName", "thirdName", "fourthName")
+
+
+def spoken_list(items: list[str]) -> str:
+    """ "Sam and Alex", "Tom, Aisha and Ben"."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 class StarterHandler(SkillHandler):
@@ -38,11 +47,11 @@ class StarterHandler(SkillHandler):
     intents = ("StarterIntent",)
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        moment_name = slot_id(handler_input, "moment")
         depth_name = slot_id(handler_input, "depth")
-        moment = Moment(moment_name) if moment_name in Moment._value2member_map_ else None
         depth = int(depth_name) if depth_name in ("1", "2", "3") else None
-        return new_starter(self.session(handler_input), moment=moment, depth=depth)
+        return new_starter(
+            self.session(handler_input), moment=moment_of(handler_input), depth=depth
+        )
 
 
 class StartOverHandler(SkillHandler):
@@ -56,8 +65,13 @@ class StartOverHandler(SkillHandler):
         return new_starter(session)
 
 
+def moment_of(handler_input: HandlerInput) -> Moment | None:
+    name = slot_id(handler_input, "moment")
+    return Moment(name) if name in Moment._value2member_map_ else None
+
+
 class DepthShiftHandler(SkillHandler):
-    """ "Go deeper" and "something lighter": one step, within 1 to 3."""
+    """ "Go deeper" and "something lighter" (for bedtime): one step, within 1 to 3."""
 
     def __init__(self, services: SkillServices, intent: str, shift: int) -> None:
         super().__init__(services)
@@ -65,7 +79,8 @@ class DepthShiftHandler(SkillHandler):
         self.shift = shift
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        return new_starter(self.session(handler_input), shift=self.shift)
+        moment = moment_of(handler_input)
+        return new_starter(self.session(handler_input), moment=moment, shift=self.shift)
 
 
 class RepeatHandler(SkillHandler):
@@ -77,11 +92,11 @@ class RepeatHandler(SkillHandler):
         session = self.session(handler_input)
         turn = talk.repeat_starter(session.household, self.services.library, now=session.now)
         if turn is None:
-            handler_input.attributes_manager.session_attributes[OFFER] = "starter"
+            make_offer(handler_input, Offer.STARTER)
             return reply(
                 handler_input,
-                [session.phrases.line("nothing_to_repeat", session.rng)],
-                reprompt=session.phrases.line("nothing_to_repeat_reprompt", session.rng),
+                [session.line("nothing_to_repeat")],
+                reprompt=session.line("nothing_to_repeat_reprompt"),
             )
         composed = compose_starter(turn, session.household, session.phrases, session.rng)
         add_starter_visual(handler_input, turn.starter.text, composed.card_title)
@@ -89,7 +104,8 @@ class RepeatHandler(SkillHandler):
 
 
 class FavouriteChangeHandler(SkillHandler):
-    """ "Save that one" and "remove that one": change the favourites, say what happened."""
+    """ "Save that one" and "remove that one": change the favourites, say what happened
+    (the first save also says how to hear them again), then any second request."""
 
     def __init__(self, services: SkillServices, intent: str, change: FavouriteChange) -> None:
         super().__init__(services)
@@ -98,9 +114,18 @@ class FavouriteChangeHandler(SkillHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         session = self.session(handler_input)
-        result, _ = self.change(session.household, self.services.library, now=session.now)
+        household = session.household
+        result, _ = self.change(household, self.services.library, now=session.now)
+        then = then_of(handler_input)
+        if then and result in (FavouriteResult.SAVED, FavouriteResult.REMOVED):
+            short = "after_save" if result is FavouriteResult.SAVED else "after_remove"
+            return follow_up(session, then, [session.line(short)])
+        key = f"favourite_{result}"
+        if result is FavouriteResult.SAVED and not household.favourites_taught:
+            household.favourites_taught = True
+            key = "favourite_saved_first"
         session.save()
-        return reply(handler_input, [session.phrases.line(f"favourite_{result}", session.rng)])
+        return reply(handler_input, [session.line(key)])
 
 
 class PlayFavouritesHandler(SkillHandler):
@@ -111,21 +136,24 @@ class PlayFavouritesHandler(SkillHandler):
         turn = talk.play_favourites(session.household, self.services.library, now=session.now)
         if turn is None:
             session.save()
-            return reply(handler_input, [session.phrases.line("no_favourites", session.rng)])
+            return reply(handler_input, [session.line("no_favourites")])
         return speak_starter(session, turn)
 
 
 class SettingHandler(SkillHandler):
-    """A household setting changed by voice, then the offer of a starter."""
+    """A household setting changed by voice, then the second request if there was one,
+    else the offer of a starter."""
 
     def confirm(self, session: HouseholdSession, key: str, **values: str) -> Response:
+        then = then_of(session.handler_input)
+        if then:
+            return follow_up(session, then, [session.line(key, **values)])
         session.save()
-        session.handler_input.attributes_manager.session_attributes[OFFER] = "starter"
-        phrases, rng = session.phrases, session.rng
+        make_offer(session.handler_input, Offer.STARTER)
         return reply(
             session.handler_input,
-            [phrases.line(key, rng, **values), phrases.line("after_action", rng)],
-            reprompt=phrases.line("after_action_reprompt", rng),
+            [session.line(key, **values), session.line("after_action")],
+            reprompt=session.line("after_action_reprompt"),
         )
 
 
@@ -140,8 +168,8 @@ class AudienceHandler(SettingHandler):
         if audience not in ("partners", "friends"):
             return reply(
                 handler_input,
-                [session.phrases.line("audience_unclear", session.rng)],
-                reprompt=session.phrases.line("audience_unclear", session.rng),
+                [session.line("audience_unclear")],
+                reprompt=session.line("audience_reprompt"),
             )
         session.household.audience = audience
         session.household.updated_at = session.now
@@ -149,23 +177,32 @@ class AudienceHandler(SettingHandler):
 
 
 class NamesHandler(SettingHandler):
-    """ "We're Sam and Alex": two first names, so the skill can say who goes first."""
+    """ "We're Sam and Alex" (or three or four names): the skill says who goes first, by
+    name, taking turns through everyone. One name heard is greeted, not dropped silently."""
 
     intents = ("SetNamesIntent",)
 
     def handle(self, handler_input: HandlerInput) -> Response:
         session = self.session(handler_input)
-        names = [slot_value(handler_input, n) for n in ("firstName", "secondName")]
-        clean = [n.title() for n in names if n and _NAME.match(n)]
-        if len(clean) != 2 or clean[0].lower() == clean[1].lower():
+        heard = [slot_value(handler_input, slot) for slot in _NAME_SLOTS]
+        clean = list(dict.fromkeys(n.title() for n in heard if n and _NAME.match(n)))
+        if len(clean) == 1:
             return reply(
                 handler_input,
-                [session.phrases.line("names_unclear", session.rng)],
-                reprompt=session.phrases.line("names_unclear", session.rng),
+                [session.line("names_one", first=clean[0])],
+                reprompt=session.line("names_reprompt"),
             )
-        session.household.names = clean
+        if not clean:
+            return reply(
+                handler_input,
+                [session.line("names_unclear")],
+                reprompt=session.line("names_reprompt"),
+            )
+        session.household.names = clean[:MAX_NAMES]
+        session.household.next_speaker = 0
         session.household.updated_at = session.now
-        return self.confirm(session, "names_saved", first=clean[0], second=clean[1])
+        key = "names_saved" if len(clean) == 2 else "names_saved_group"
+        return self.confirm(session, key, names=spoken_list(session.household.names))
 
 
 class PhoneReminderHandler(SettingHandler):

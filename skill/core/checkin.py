@@ -18,18 +18,22 @@ __all__ = [
     "CHECKIN_TTL",
     "CheckIn",
     "Plan",
+    "Reading",
     "Step",
     "StepPrompt",
     "advance",
     "current",
     "live_checkin",
     "rate",
+    "read_rating",
     "start",
 ]
 
 CHECKIN_TTL = 3 * 3600
 NEUTRAL_RATING = 3
 LOW, HIGH, WIDE_GAP = 2, 4, 3
+#: "Ten!" means a lot, not an error: numbers this far off the scale are taken at its end.
+OFF_SCALE = 10
 
 
 class Step(StrEnum):
@@ -106,10 +110,49 @@ class StepPrompt:
     retry: bool = False
     defaulted: bool = False
     ratings: tuple[int | None, int | None] = (None, None)
+    adjusted: int | None = None  # an off-the-scale number, taken as this end of the scale
+    between: tuple[int, int] | None = None  # "between three and four": asked to pick one
 
     @property
     def done(self) -> bool:
         return self.step is Step.CLOSE
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What a spoken rating says: a number on the scale, an off-scale number taken at the
+    scale's end (`adjusted`), two neighbouring numbers to choose from, or nothing usable."""
+
+    value: int | None = None
+    adjusted: bool = False
+    between: tuple[int, int] | None = None
+
+
+def read_rating(spoken: str | None, other: str | None = None) -> Reading:
+    """Read the rating slots as Alexa fills them (digits), forgivingly."""
+    first, second = _number(spoken), _number(other)
+    if first is not None and second is not None and first != second:
+        low, high = sorted((_on_scale(first), _on_scale(second)))
+        if low != high:
+            return Reading(between=(low, high))
+    if first is None:
+        return Reading()
+    if 1 <= first <= 5:
+        return Reading(first)
+    if first <= OFF_SCALE:
+        return Reading(_on_scale(first), adjusted=True)
+    return Reading()
+
+
+def _number(spoken: str | None) -> int | None:
+    """Plain ASCII digits only: "²" passes str.isdigit() but is no number anyone said."""
+    if not spoken or len(spoken) > 3 or not spoken.isascii() or not spoken.isdecimal():
+        return None
+    return int(spoken)
+
+
+def _on_scale(value: int) -> int:
+    return min(max(value, 1), 5)
 
 
 def live_checkin(raw: CheckIn | None, now: float) -> CheckIn | None:
@@ -124,10 +167,18 @@ def start(first_speaker: int, now: float) -> tuple[CheckIn, StepPrompt]:
     return checkin, _prompt(checkin)
 
 
-def rate(checkin: CheckIn, value: int | None, now: float) -> StepPrompt:
-    """Take one person's rating. Unclear or out of range gets one guided retry, then a
-    neutral 3 so the evening moves on instead of stalling on a number."""
+def rate(checkin: CheckIn, reading: Reading, now: float) -> StepPrompt:
+    """Take one person's rating. Unclear gets one guided retry, then a neutral 3 so the
+    evening moves on instead of stalling on a number; "between three and four" is asked to
+    pick one (no retry spent); ten is taken as five, zero as one."""
     checkin.updated_at = now
+    if reading.between is not None:
+        index = 0 if checkin.step == Step.RATE_FIRST else 1
+        rater = (checkin.first_speaker + index) % 2
+        return StepPrompt(
+            Step(checkin.step), rater, True, Plan(checkin.plan), between=reading.between
+        )
+    value = reading.value
     index = 0 if checkin.step == Step.RATE_FIRST else 1
     rater = (checkin.first_speaker + index) % 2
     valid = value is not None and 1 <= value <= 5
@@ -136,14 +187,15 @@ def rate(checkin: CheckIn, value: int | None, now: float) -> StepPrompt:
         return StepPrompt(Step(checkin.step), rater, True, Plan(checkin.plan), retry=True)
     checkin.ratings[rater] = value if valid else NEUTRAL_RATING
     checkin.retried = False
+    adjusted = checkin.ratings[rater] if reading.adjusted else None
     if checkin.step == Step.RATE_FIRST:
         checkin.step = Step.RATE_SECOND.value
         prompt = _prompt(checkin)
-        return _with(prompt, defaulted=not valid)
+        return _with(prompt, defaulted=not valid, adjusted=adjusted)
     checkin.plan = plan_for(checkin.ratings).value
     checkin.step = TALK_STEPS[Plan(checkin.plan)][0].value
     prompt = _prompt(checkin)
-    return _with(prompt, note=Plan(checkin.plan), defaulted=not valid)
+    return _with(prompt, note=Plan(checkin.plan), defaulted=not valid, adjusted=adjusted)
 
 
 def advance(checkin: CheckIn, now: float) -> StepPrompt:
@@ -151,7 +203,7 @@ def advance(checkin: CheckIn, now: float) -> StepPrompt:
     checkin.updated_at = now
     if checkin.step in (Step.RATE_FIRST, Step.RATE_SECOND):
         checkin.retried = True
-        return rate(checkin, None, now)
+        return rate(checkin, Reading(), now)
     steps = TALK_STEPS[Plan(checkin.plan)]
     current = Step(checkin.step)
     following = steps[steps.index(current) + 1] if current in steps[:-1] else Step.CLOSE

@@ -25,10 +25,13 @@ __all__ = [
     "play_favourites",
     "remove_favourite",
     "repeat_starter",
+    "resumable",
     "save_favourite",
 ]
 
 OFFER_DEEPER_EVERY = 3
+#: How long after a starter "open Heart to Heart" goes straight on to the next one.
+RESUME_WINDOW = 3 * 3600
 
 
 class FavouriteResult(StrEnum):
@@ -116,8 +119,7 @@ def _new_starter(
 
     starter = fresh_starter(household, library, Moment(conversation.moment), new_depth, rng)
 
-    speaker = household.next_speaker
-    household.next_speaker ^= 1
+    speaker = household.take_turn()
     conversation.starter_id = starter.id
     conversation.count += 1
     conversation.at_depth += 1
@@ -195,6 +197,16 @@ def _start_over(household: Household, pool: Pool, rng: random.Random) -> Starter
     return starter
 
 
+def resumable(household: Household, now: float) -> bool:
+    """Whether a conversation is recent enough that opening the skill means "go on"."""
+    conversation = household.live_conversation(now)
+    return (
+        conversation is not None
+        and conversation.starter_id is not None
+        and 0 <= now - conversation.updated_at <= RESUME_WINDOW
+    )
+
+
 def repeat_starter(household: Household, library: Library, *, now: float) -> StarterTurn | None:
     """The starter in progress again, same words, same person first; None if there is none."""
     conversation = household.live_conversation(now)
@@ -261,8 +273,7 @@ def _next_favourite(
     while index < len(household.favourites):
         starter = library.get(household.favourites[index])
         if starter is not None:
-            speaker = household.next_speaker
-            household.next_speaker ^= 1
+            speaker = household.take_turn()
             conversation.favourite_index = index
             conversation.starter_id = starter.id
             conversation.first_speaker = speaker

@@ -21,6 +21,7 @@ __all__ = [
     "CONVERSATION_TTL",
     "MAX_CHECKIN_HISTORY",
     "MAX_FAVOURITES",
+    "MAX_NAMES",
     "SCHEMA_VERSION",
     "Conversation",
     "Household",
@@ -39,6 +40,9 @@ TIME_ZONE_TTL = 7 * 24 * 3600
 MAX_CHECKIN_HISTORY = 30
 STARTER_DAYS_KEPT = 14
 MAX_WALKS = 45  # one per (moment, depth, audience) cell
+MAX_NAMES = 4  # turns rotate through everyone named; the check-in is for two
+REMINDER_OFFERS = 2  # the nightly reminder is offered at most this often, two weeks apart
+REMINDER_OFFER_GAP = 14 * 24 * 3600
 MOMENTS = tuple(moment.value for moment in Moment)
 
 
@@ -71,6 +75,8 @@ class Household:
     phone_reminder: bool = True
     next_speaker: int = 0
     hints_heard: int = 0
+    favourites_taught: bool = False  # told how to play favourites, once, at the first save
+    reminder_offers: list[float] = field(default_factory=list)  # when the reminder was offered
     time_zone: str | None = None
     time_zone_checked_at: float = 0.0
     checkin: CheckIn | None = None
@@ -85,6 +91,23 @@ class Household:
         if self.conversation is None or self.conversation.expired(now):
             return None
         return self.conversation
+
+    @property
+    def people(self) -> int:
+        """How many take turns: everyone named, and at least two."""
+        return max(2, len(self.names))
+
+    def take_turn(self) -> int:
+        """Who goes first now (an index into `names`); the next turn goes to the next person."""
+        speaker = self.next_speaker % self.people
+        self.next_speaker = (speaker + 1) % self.people
+        return speaker
+
+    def reminder_offer_due(self, now: float) -> bool:
+        """Offer the nightly reminder? Only without one, at most twice, two weeks apart."""
+        if self.reminder is not None or len(self.reminder_offers) >= REMINDER_OFFERS:
+            return False
+        return all(now - offered >= REMINDER_OFFER_GAP for offered in self.reminder_offers)
 
     def time_zone_fresh(self, now: float) -> bool:
         """Whether the device's time zone was asked recently enough (a week) to skip asking."""
@@ -116,6 +139,8 @@ class Household:
             "phone_reminder": self.phone_reminder,
             "next_speaker": self.next_speaker,
             "hints_heard": self.hints_heard,
+            "favourites_taught": self.favourites_taught,
+            "reminder_offers": list(self.reminder_offers),
             "time_zone": self.time_zone,
             "time_zone_checked_at": self.time_zone_checked_at,
             "checkin": self.checkin.to_dict() if self.checkin else None,
@@ -138,7 +163,7 @@ class Household:
             return household
         data = migrate(data)
         household.audience = _choice(data.get("audience"), ("partners", "friends", "any"), "any")
-        household.names = [n for n in _list(data.get("names")) if isinstance(n, str)][:2]
+        household.names = [n for n in _list(data.get("names")) if isinstance(n, str)][:MAX_NAMES]
         household.heard = {
             str(moment): heard
             for moment, raw in _dict(data.get("heard")).items()
@@ -153,8 +178,14 @@ class Household:
         household.favourites = household.favourites[:MAX_FAVOURITES]
         household.conversation = _conversation(data.get("conversation"))
         household.phone_reminder = _bool(data.get("phone_reminder"), True)
-        household.next_speaker = _int(data.get("next_speaker"), 0) % 2
+        household.next_speaker = _int(data.get("next_speaker"), 0) % household.people
         household.hints_heard = max(0, _int(data.get("hints_heard"), 0))
+        household.favourites_taught = _bool(data.get("favourites_taught"), False)
+        household.reminder_offers = [
+            offered
+            for raw in _list(data.get("reminder_offers"))[-REMINDER_OFFERS:]
+            if (offered := _float(raw, -1.0)) >= 0
+        ]
         tz = data.get("time_zone")
         household.time_zone = tz if isinstance(tz, str) and tz else None
         household.time_zone_checked_at = _float(data.get("time_zone_checked_at"), 0.0)
@@ -208,6 +239,9 @@ def merge(stored: Mapping[str, Any], ours: Mapping[str, Any]) -> dict[str, Any]:
     favourites = list(older.favourites)
     favourites += [f for f in newer.favourites if f not in favourites]
     result.favourites = favourites[-MAX_FAVOURITES:]
+    result.favourites_taught = theirs_h.favourites_taught or ours_h.favourites_taught
+    offers = sorted({*theirs_h.reminder_offers, *ours_h.reminder_offers})
+    result.reminder_offers = offers[-REMINDER_OFFERS:]
     conversations = [c for c in (theirs_h.conversation, ours_h.conversation) if c]
     result.conversation = max(conversations, key=lambda c: c.updated_at, default=None)
     checkins = [c for c in (theirs_h.checkin, ours_h.checkin) if c]
@@ -234,7 +268,7 @@ def _conversation(raw: Any) -> Conversation | None:
         depth=min(3, max(1, _int(raw.get("depth"), 1))),
         at_depth=max(0, _int(raw.get("at_depth"), 0)),
         count=max(0, _int(raw.get("count"), 0)),
-        first_speaker=_int(raw.get("first_speaker"), 0) % 2,
+        first_speaker=_int(raw.get("first_speaker"), 0) % MAX_NAMES,
         favourite_index=(
             _int(raw.get("favourite_index"), 0) if raw.get("favourite_index") is not None else None
         ),

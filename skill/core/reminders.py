@@ -5,7 +5,14 @@ from __future__ import annotations
 import re
 from datetime import datetime, time, timedelta
 
-__all__ = ["DEFAULT_TIME", "first_occurrence", "nightly_time", "recurrence_rule", "spoken_time"]
+__all__ = [
+    "DEFAULT_TIME",
+    "around",
+    "first_occurrence",
+    "nightly_time",
+    "recurrence_rule",
+    "spoken_time",
+]
 
 DEFAULT_TIME = time(21, 0)
 # AMAZON.TIME resolves vague times to these codes.
@@ -53,3 +60,9 @@ def spoken_time(at: time) -> str:
     hour = at.hour % 12 or 12
     suffix = "AM" if at.hour < 12 else "PM"
     return f"{hour} {suffix}" if at.minute == 0 else f"{hour}:{at.minute:02d} {suffix}"
+
+
+def around(local_now: datetime) -> time:
+    """The time of day a nightly reminder "around now" is set for: the nearest quarter hour."""
+    minutes = round((local_now.hour * 60 + local_now.minute) / 15) * 15 % (24 * 60)
+    return time(minutes // 60, minutes % 60)

@@ -1,16 +1,32 @@
-"""Words around a starter: framing, who goes first, the way back in. Never the starter's own."""
+"""Words around a starter: framing, who goes first, the way back in. Never the starter's own.
+
+A starter turn is one breath: at most `MAX_STARTER_WORDS` words, and it ends on the starter
+itself, so the question is the last thing the two of them hear. Who goes first and the
+starter always fit; everything else is said only when it fits, most useful first.
+"""
 
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from skill.core.conversation import StarterTurn
 from skill.core.household import Household
-from skill.core.speech import Phrases
+from skill.core.speech import Phrases, word_count
 
-__all__ = ["StarterReply", "compose_starter"]
+__all__ = [
+    "MAX_STARTER_WORDS",
+    "TARGET_STARTER_WORDS",
+    "StarterReply",
+    "compose_starter",
+    "first_speaker_line",
+]
 
+MAX_STARTER_WORDS = 30
+#: Framing and other decoration only fill a turn up to this; what carries meaning (what
+#: kind of turn it is, the way back in) may use the rest of the breath.
+TARGET_STARTER_WORDS = 25
 LONG_HINTS = 3
 LISTENER_CUE_EVERY = 4
 
@@ -26,60 +42,92 @@ def first_speaker_line(
     turn: StarterTurn, household: Household, phrases: Phrases, rng: random.Random
 ) -> str:
     """By name when the household told us names; otherwise a neutral nudge to take turns."""
-    if len(household.names) == 2:
-        first = household.names[turn.speaker]
-        second = household.names[1 - turn.speaker]
+    if len(household.names) >= 2:
+        count = len(household.names)
+        first = household.names[turn.speaker % count]
+        second = household.names[(turn.speaker + 1) % count]
         return phrases.line("first_named", rng, first=first, second=second)
     key = "first_neutral_opening" if turn.count <= 1 else "first_neutral_swap"
     return phrases.line(key, rng)
 
 
 def compose_starter(
-    turn: StarterTurn, household: Household, phrases: Phrases, rng: random.Random
+    turn: StarterTurn,
+    household: Household,
+    phrases: Phrases,
+    rng: random.Random,
+    *,
+    lead: Sequence[str] = (),
 ) -> StarterReply:
-    """The sentences to speak for one starter, in order, and the card that shows it."""
-    sentences: list[str] = []
-    if turn.repeat:
-        sentences.append(phrases.line("repeat_intro", rng))
-    elif turn.favourites_finished:
-        sentences.append(phrases.line("favourites_finished", rng))
-    elif turn.favourite:
-        sentences.append(phrases.line("favourite_intro", rng))
-    elif turn.at_limit:
-        key = "deepest_already" if turn.starter.depth == 3 else "lightest_already"
-        sentences.append(phrases.line(key, rng))
-    elif turn.shift > 0:
-        sentences.append(phrases.line("going_deeper", rng))
-    elif turn.shift < 0:
-        sentences.append(phrases.line("going_lighter", rng))
+    """The sentences to speak for one starter, in order, and the card that shows it.
+
+    `lead` is what the turn answers first ("Saved.", "Welcome back."): said before all else.
+    """
+    ending = [first_speaker_line(turn, household, phrases, rng), turn.starter.text]
+    words = word_count(*ending, *lead)
+    # (key, place, limit): the most useful piece is offered room first, up to its limit;
+    # `place` orders what is said.
+    wanted: list[tuple[str, int, int]] = []
+    intro = _intro_key(turn)
+    if intro:
+        wanted.append((intro, 1, MAX_STARTER_WORDS))
+    hint = _hint_key(turn, household)
+    if hint:
+        wanted.append((hint, 2, MAX_STARTER_WORDS))
     if turn.opening:
-        sentences.append(phrases.line("phones_down", rng))
-    # The opener's phones-down line stands in for the framing, keeping the reply short.
-    if not (turn.repeat or turn.favourite or turn.at_limit or turn.shift or turn.opening):
-        sentences.append(phrases.line(f"frame_{turn.starter.moment.value}", rng))
-    sentences.append(first_speaker_line(turn, household, phrases, rng))
-    sentences.append(turn.starter.text)
+        wanted.append(("phones_down", 3, TARGET_STARTER_WORDS))
+    elif not intro:
+        wanted.append((f"frame_{turn.starter.moment.value}", 3, TARGET_STARTER_WORDS))
     if turn.starter.depth >= 2 and turn.count % LISTENER_CUE_EVERY == 0 and not turn.repeat:
-        sentences.append(phrases.line("listener_cue", rng))
-    sentences.append(come_back_hint(turn, household, phrases, rng))
+        wanted.append(("listener_cue", 4, TARGET_STARTER_WORDS))
+    said: list[tuple[int, str]] = []
+    for key, place, limit in wanted:
+        line = _fitting(phrases, key, rng, limit - words)
+        if line is None:
+            continue
+        words += word_count(line)
+        said.append((place, line))
+        if key == "hint_come_back":
+            household.hints_heard = min(household.hints_heard + 1, 1000)
+    middle = [line for _, line in sorted(said, key=lambda placed: placed[0])]
     return StarterReply(
-        sentences=sentences,
+        sentences=[*lead, *middle, *ending],
         card_title=phrases.fixed("card_title"),
         card_text=turn.starter.text,
     )
 
 
-def come_back_hint(
-    turn: StarterTurn, household: Household, phrases: Phrases, rng: random.Random
-) -> str:
-    """How to come back: spelled out the first few times, short once they know it."""
+def _intro_key(turn: StarterTurn) -> str | None:
+    """What kind of turn this is, when it is not simply the next starter."""
+    if turn.repeat:
+        return "repeat_intro"
+    if turn.favourites_finished:
+        return "favourites_finished"
     if turn.favourite:
-        key = "hint_favourites"
-    elif turn.offer_deeper:
-        key = "hint_offer_deeper"
-    elif household.hints_heard < LONG_HINTS:
-        key = "hint_long"
-    else:
-        key = "hint_short"
-    household.hints_heard = min(household.hints_heard + 1, 1000)
-    return phrases.line(key, rng)
+        return "favourite_intro"
+    if turn.at_limit:
+        return "deepest_already" if turn.starter.depth == 3 else "lightest_already"
+    if turn.shift > 0:
+        return "going_deeper"
+    if turn.shift < 0:
+        return "going_lighter"
+    return None
+
+
+def _hint_key(turn: StarterTurn, household: Household) -> str | None:
+    """How to come back: taught the first few times, then left out."""
+    if turn.repeat:
+        return None
+    if turn.favourite:
+        return "hint_favourites"
+    if turn.offer_deeper:
+        return "hint_offer_deeper"
+    if household.hints_heard < LONG_HINTS:
+        return "hint_come_back"
+    return None
+
+
+def _fitting(phrases: Phrases, key: str, rng: random.Random, budget: int) -> str | None:
+    """A random variant of `key` that fits in `budget` words, or None."""
+    fitting = [line for line in phrases.variants(key) if word_count(line) <= budget]
+    return rng.choice(fitting) if fitting else None

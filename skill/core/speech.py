@@ -5,14 +5,14 @@ from __future__ import annotations
 import html
 import random
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from functools import cache
 from pathlib import Path
 from string import Formatter
 
 import yaml
 
-__all__ = ["Phrases", "escape", "load_phrases", "plain_text", "speak"]
+__all__ = ["Phrases", "escape", "load_phrases", "plain_text", "speak", "word_count"]
 
 PHRASES_DIR = Path(__file__).resolve().parent.parent / "content" / "phrases"
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -30,6 +30,11 @@ def speak(*sentences: str) -> str:
     """Plain sentences joined with short pauses, escaped and wrapped in <speak>."""
     parts = [escape(s.strip()) for s in sentences if s and s.strip()]
     return "<speak>" + f" {_PAUSE} ".join(parts) + "</speak>"
+
+
+def word_count(*sentences: str) -> int:
+    """Words as a listener counts them: what is between spaces."""
+    return sum(len(sentence.split()) for sentence in sentences)
 
 
 def plain_text(ssml: str) -> str:
@@ -51,6 +56,9 @@ class Phrases:
 
     def keys(self) -> list[str]:
         return sorted(self._lines)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.keys())
 
     def variants(self, key: str) -> list[str]:
         return self._lines[key]

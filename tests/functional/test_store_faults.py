@@ -45,14 +45,14 @@ from skill.core.household import merge
 from skill.core.starters import load_library
 from skill.storage import DynamoDbStore, HouseholdStore, SqliteStore, key_digest
 from skill.storage.base import MAX_SAVE_ATTEMPTS
-from tests.conftest import Clock, Device, custom_slot, speech
+from tests.conftest import Clock, Device, custom_slot, lines_of, speech
 from tests.unit.storage.helpers import use_fake_aws
 
 USER = "amzn1.ask.account.store-faults-household"
 TABLE = "households"
 BY_TEXT = {starter.text: starter.id for starter in load_library()}
 SORRY = "Sorry, something went wrong"
-SAVED_LINES = ("Saved to your favorites.", "Done, that one's in your favorites.")
+SAVED_LINES = lines_of("favourite_saved", "favourite_saved_first")
 # botocore's "max_attempts" in a client's retry config counts retries, so the store's
 # {"max_attempts": 3} makes at most four HTTP attempts per call.
 MAX_HTTP_ATTEMPTS = 4

@@ -3,13 +3,13 @@
 import pytest
 
 from skill.core import checkin as flow
-from skill.core.checkin import CHECKIN_TTL, CheckIn, Plan, Step
+from skill.core.checkin import CHECKIN_TTL, CheckIn, Plan, Reading, Step
 
 
 def rated(a, b, first=0):
     checkin, _ = flow.start(first, now=0.0)
-    flow.rate(checkin, a, now=1.0)
-    return checkin, flow.rate(checkin, b, now=2.0)
+    flow.rate(checkin, Reading(a), now=1.0)
+    return checkin, flow.rate(checkin, Reading(b), now=2.0)
 
 
 def walk(checkin, now=10.0):
@@ -28,7 +28,7 @@ def test_it_opens_by_asking_the_first_person_for_a_rating():
 
 def test_the_second_rating_is_asked_of_the_other_person():
     checkin, _ = flow.start(0, now=0.0)
-    prompt = flow.rate(checkin, 4, now=1.0)
+    prompt = flow.rate(checkin, Reading(4), now=1.0)
     assert prompt.step is Step.RATE_SECOND and prompt.speaker == 1 and prompt.listen
 
 
@@ -72,17 +72,17 @@ def test_each_talk_step_alternates_who_answers_first():
 @pytest.mark.parametrize("bad", [None, 0, 6, 42])
 def test_an_unclear_rating_gets_one_guided_retry_then_a_neutral_default(bad):
     checkin, _ = flow.start(0, now=0.0)
-    retry = flow.rate(checkin, bad, now=1.0)
+    retry = flow.rate(checkin, Reading(bad), now=1.0)
     assert retry.retry and retry.listen and retry.step is Step.RATE_FIRST
-    moved_on = flow.rate(checkin, bad, now=2.0)
+    moved_on = flow.rate(checkin, Reading(bad), now=2.0)
     assert moved_on.defaulted and moved_on.step is Step.RATE_SECOND
     assert checkin.ratings[0] == flow.NEUTRAL_RATING
 
 
 def test_a_good_rating_after_a_retry_is_kept():
     checkin, _ = flow.start(0, now=0.0)
-    flow.rate(checkin, 9, now=1.0)
-    flow.rate(checkin, 2, now=2.0)
+    flow.rate(checkin, Reading(9), now=1.0)
+    flow.rate(checkin, Reading(2), now=2.0)
     assert checkin.ratings[0] == 2
 
 
@@ -110,3 +110,40 @@ def test_a_check_in_survives_a_round_trip_through_its_record():
 def test_a_damaged_record_is_no_check_in_or_a_safe_one(raw):
     checkin = CheckIn.from_dict(raw)
     assert checkin is None or checkin.ratings == [None, None]
+
+
+@pytest.mark.parametrize(
+    ("spoken", "other", "reading"),
+    [
+        ("4", None, Reading(4)),
+        ("1", None, Reading(1)),
+        ("10", None, Reading(5, adjusted=True)),
+        ("6", None, Reading(5, adjusted=True)),
+        ("0", None, Reading(1, adjusted=True)),
+        ("42", None, Reading()),
+        ("\u00b2", None, Reading()),  # passes str.isdigit(), is no number anyone said
+        ("3", "4", Reading(between=(3, 4))),
+        ("4", "3", Reading(between=(3, 4))),
+        ("3", "3", Reading(3)),
+        ("7", "9", Reading(5, adjusted=True)),
+        (None, None, Reading()),
+        ("four", None, Reading()),
+    ],
+)
+def test_read_rating(spoken, other, reading):
+    assert flow.read_rating(spoken, other) == reading
+
+
+def test_between_two_numbers_asks_to_pick_without_spending_the_retry():
+    checkin, _ = flow.start(0, now=0.0)
+    pick = flow.rate(checkin, flow.read_rating("3", "4"), now=1.0)
+    assert pick.between == (3, 4) and pick.listen and pick.step is Step.RATE_FIRST
+    assert not pick.retry and not checkin.retried
+    taken = flow.rate(checkin, Reading(4), now=2.0)
+    assert taken.step is Step.RATE_SECOND and checkin.ratings[0] == 4
+
+
+def test_ten_is_taken_as_five_and_said_so():
+    checkin, _ = flow.start(0, now=0.0)
+    prompt = flow.rate(checkin, flow.read_rating("10"), now=1.0)
+    assert prompt.adjusted == 5 and checkin.ratings[0] == 5

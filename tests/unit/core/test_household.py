@@ -188,3 +188,31 @@ def test_to_dict_writes_every_field_and_shares_nothing_mutable():
     assert household.names == ["A", "B"] and household.conversation.starter_id == "x"
     assert household.checkin.ratings == [3, None] and household.checkins[0]["ratings"] == [2, 4]
     assert household.walks["dinner-1-any"].position == 2
+
+
+def test_turns_rotate_through_everyone_named_and_survive_a_round_trip():
+    household = Household(names=["Tom", "Aisha", "Ben", "Mia"])
+    order = [household.take_turn() for _ in range(5)]
+    assert order == [0, 1, 2, 3, 0]
+    again = Household.from_dict(household.to_dict())
+    assert again.names == household.names and again.take_turn() == 1
+
+
+def test_two_devices_keep_both_reminder_offers_and_the_favourites_lesson():
+    ours = Household(reminder_offers=[100.0], favourites_taught=True, updated_at=5.0)
+    theirs = Household(reminder_offers=[50.0], updated_at=9.0)
+    merged = Household.from_dict(merge(theirs.to_dict(), ours.to_dict()))
+    assert merged.reminder_offers == [50.0, 100.0] and merged.favourites_taught
+
+
+def test_the_reminder_is_offered_twice_at_most_two_weeks_apart():
+    household = Household()
+    assert household.reminder_offer_due(0.0)
+    household.reminder_offers.append(0.0)
+    assert not household.reminder_offer_due(13 * 24 * 3600.0)
+    assert household.reminder_offer_due(15 * 24 * 3600.0)
+    household.reminder_offers.append(15 * 24 * 3600.0)
+    assert not household.reminder_offer_due(400 * 24 * 3600.0)
+    household.reminder_offers.clear()
+    household.reminder = {"token": "t", "time": "21:00"}
+    assert not household.reminder_offer_due(0.0)
