@@ -166,17 +166,19 @@ class HouseholdSession:
             record = {key: record[key] for key in _ADDITIVE} | {"updated_at": 0.0}
         self.services.pending.hold(user_id_of(self.handler_input), record)
 
-    def save(self) -> None:
-        """Write the household back, only if this request changed it."""
+    def save(self) -> bool:
+        """Write the household back, only if this request changed it. True when the store
+        has everything this request changed; False when the turn could only be held, so a
+        reply must not say "saved"."""
         manager = self.handler_input.attributes_manager
         if self._household is None:
-            return
+            return True
         data = self._household.to_dict()
         if data == self._as_read:
-            return
+            return not manager.request_attributes.get(_STORE_FAILED)
         if manager.request_attributes.get(_STORE_FAILED):
             self._hold_unsaved(data)
-            return
+            return False
         version = manager.persistent_attributes.get(VERSION_KEY)
         if version is not None:
             data[VERSION_KEY] = version
@@ -188,7 +190,7 @@ class HouseholdSession:
             log.warning("household store unavailable on write", exc_info=True)
             data.pop(VERSION_KEY, None)
             self._hold_unsaved(data)
-            return
+            return False
         if self._held is not None:
             self.services.pending.release(user_id_of(self.handler_input), self._held)
             self._held = None
@@ -199,6 +201,7 @@ class HouseholdSession:
             self._household = Household.from_dict(data)
             sent = self._household.to_dict()
         self._as_read = sent
+        return True
 
     def local_now(self) -> datetime:
         """Now on the household's clock: device time zone, cached for a week."""

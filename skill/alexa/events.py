@@ -18,6 +18,9 @@ from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_core.utils import is_request_type
 from ask_sdk_model import RequestEnvelope, Response
 
+from skill.alexa.context import user_id_of
+from skill.alexa.services import PendingRecords
+
 __all__ = ["SkillDisabledHandler", "SkillSerializer", "already_parsed"]
 
 log = logging.getLogger(__name__)
@@ -78,7 +81,12 @@ class SkillSerializer(DefaultSerializer):
 
 
 class SkillDisabledHandler(AbstractRequestHandler):
-    """NOT_PERSISTED: delete everything kept for the household. PERSISTED: keep it."""
+    """NOT_PERSISTED: delete everything kept for the household, in the store and any turn
+    held in this process for a later write (else that write would bring it back).
+    PERSISTED: keep it."""
+
+    def __init__(self, pending: PendingRecords) -> None:
+        self.pending = pending
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return is_request_type(DISABLED)(handler_input)
@@ -86,6 +94,7 @@ class SkillDisabledHandler(AbstractRequestHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         body = getattr(handler_input.request_envelope.request, "body", None) or {}
         if body.get("userInformationPersistenceStatus") == "NOT_PERSISTED":
+            self.pending.forget(user_id_of(handler_input))
             try:
                 handler_input.attributes_manager.delete_persistent_attributes()
             except Exception:

@@ -267,7 +267,7 @@ def request_handlers(services: SkillServices) -> list[AbstractRequestHandler]:
     """Every handler, most specific first; the fallbacks come last."""
     return [
         CanFulfillHandler(),
-        SkillDisabledHandler(),
+        SkillDisabledHandler(services.pending),
         LaunchHandler(services),
         StarterHandler(services),
         StartOverHandler(services),

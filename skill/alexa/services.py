@@ -51,6 +51,11 @@ class PendingRecords:
         with self._lock:
             return self._held.get(household_key)
 
+    def forget(self, household_key: str) -> None:
+        """Drop whatever is held for the household (it asked to be forgotten)."""
+        with self._lock:
+            self._held.pop(household_key, None)
+
     def release(self, household_key: str, record: dict[str, Any]) -> None:
         """Forget `record` now that it is written; a newer hold stays."""
         with self._lock:

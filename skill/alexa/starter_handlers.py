@@ -116,15 +116,20 @@ class FavouriteChangeHandler(SkillHandler):
         session = self.session(handler_input)
         household = session.household
         result, _ = self.change(household, self.services.library, now=session.now)
+        changed = result in (FavouriteResult.SAVED, FavouriteResult.REMOVED)
         then = then_of(handler_input)
-        if then and result in (FavouriteResult.SAVED, FavouriteResult.REMOVED):
-            short = "after_save" if result is FavouriteResult.SAVED else "after_remove"
-            return follow_up(session, then, [session.line(short)])
         key = f"favourite_{result}"
-        if result is FavouriteResult.SAVED and not household.favourites_taught:
+        if result is FavouriteResult.SAVED and not household.favourites_taught and not then:
             household.favourites_taught = True
             key = "favourite_saved_first"
-        session.save()
+        # Said only once the store has it: "saved" must mean stored.
+        stored = session.save()
+        if changed and not stored:
+            key = "not_saved"
+        elif then and changed:
+            key = "after_save" if result is FavouriteResult.SAVED else "after_remove"
+        if then and changed:
+            return follow_up(session, then, [session.line(key)])
         return reply(handler_input, [session.line(key)])
 
 
@@ -145,10 +150,13 @@ class SettingHandler(SkillHandler):
     else the offer of a starter."""
 
     def confirm(self, session: HouseholdSession, key: str, **values: str) -> Response:
+        """Say `key` once the store has the change (else that it could not be saved), then
+        the second request or the offer of a starter."""
+        if not session.save():
+            key, values = "not_saved", {}
         then = then_of(session.handler_input)
         if then:
             return follow_up(session, then, [session.line(key, **values)])
-        session.save()
         make_offer(session.handler_input, Offer.STARTER)
         return reply(
             session.handler_input,

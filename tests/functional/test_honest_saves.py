@@ -1,0 +1,116 @@
+"""Say only what is true (issue 13): a save, a name or a setting is confirmed only once the
+store has it, and a household that asked to be forgotten stays forgotten, even when a turn
+of theirs was held in memory during an outage."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from skill.alexa import SkillServices, build_skill
+from skill.storage import SqliteStore
+from tests.conftest import Device, custom_slot, lines_of, plain_slot, speech
+
+USER = "amzn1.ask.account.test-household"
+NOT_SAVED = lines_of("not_saved")
+NAMES = {**plain_slot("firstName", "Sam"), **plain_slot("secondName", "Alex")}
+
+
+class OutageStore:
+    """The real SQLite store behind a switch: while `down`, reads and writes fail as a
+    network store's do in an outage."""
+
+    def __init__(self, store: SqliteStore) -> None:
+        self.store = store
+        self.reads_fail = False
+        self.writes_fail = False
+
+    def get_attributes(self, request_envelope: Any) -> dict[str, Any]:
+        if self.reads_fail:
+            raise ConnectionError("store unreachable")
+        return self.store.get_attributes(request_envelope)
+
+    def save_attributes(self, request_envelope: Any, attributes: dict[str, Any]) -> None:
+        if self.writes_fail:
+            raise ConnectionError("store unreachable")
+        self.store.save_attributes(request_envelope, attributes)
+
+    def delete_attributes(self, request_envelope: Any) -> None:
+        self.store.delete_attributes(request_envelope)
+
+
+@pytest.fixture
+def outage(sqlite_store: SqliteStore) -> OutageStore:
+    return OutageStore(sqlite_store)
+
+
+@pytest.fixture
+def household(outage: OutageStore, services: SkillServices) -> Device:
+    return Device(build_skill(outage, services))
+
+
+def disabled() -> dict[str, Any]:
+    return {
+        "type": "AlexaSkillEvent.SkillDisabled",
+        "requestId": "r",
+        "timestamp": "2026-11-25T23:00:00Z",
+        "body": {"userInformationPersistenceStatus": "NOT_PERSISTED"},
+    }
+
+
+@pytest.mark.parametrize("failing", ["reads", "writes"])
+def test_names_are_confirmed_only_once_stored(household, outage, sqlite_store, failing):
+    # GIVEN a store that fails (reads, or only writes)
+    setattr(outage, f"{failing}_fail", True)
+    # WHEN they give their names
+    said = speech(household.intent("SetNamesIntent", NAMES, new_session_=True))
+    # THEN they hear that it did not save, not "nice to meet you"
+    assert said.startswith(NOT_SAVED), said
+    assert "Sam" not in said
+    # AND once the store is back, names given again are confirmed and stored
+    outage.reads_fail = outage.writes_fail = False
+    said = speech(household.intent("SetNamesIntent", NAMES, new_session_=True))
+    assert "Sam" in said
+    assert sqlite_store.get(USER)["names"] == ["Sam", "Alex"]
+
+
+def test_a_setting_that_could_not_be_written_is_not_confirmed(household, outage, sqlite_store):
+    household.intent("StarterIntent", new_session_=True)
+    outage.writes_fail = True
+    friends = custom_slot("audience", "friends", "friends")
+    said = speech(household.intent("SetAudienceIntent", friends, new_session_=True))
+    assert said.startswith(NOT_SAVED), said
+    assert sqlite_store.get(USER)["audience"] != "friends"
+
+
+def test_save_and_another_says_it_did_not_save_before_the_next_starter(household, outage):
+    household.intent("StarterIntent", new_session_=True)
+    outage.writes_fail = True
+    then = custom_slot("then", "another", "starter")
+    out = household.intent("SaveFavoriteIntent", then, new_session_=True)
+    said = speech(out)
+    assert any(said.startswith(line) for line in NOT_SAVED), said
+    assert out["response"]["card"]["content"] in said, "the second request still happens"
+
+
+def test_a_turn_held_during_an_outage_does_not_outlive_skill_disabled(
+    household, outage, sqlite_store
+):
+    # GIVEN a household with a stored favourite-to-be: they heard a starter, then saved it
+    # while the store was down (the turn is held in this process for a later write)
+    household.intent("StarterIntent", new_session_=True)
+    outage.writes_fail = True
+    assert speech(household.intent("SaveFavoriteIntent", new_session_=True)) in NOT_SAVED
+    outage.writes_fail = False
+    # WHEN they disable the skill and ask not to be remembered
+    household.event(disabled())
+    assert sqlite_store.get(USER) is None
+    # AND later come back
+    household.launch()
+    household.intent("AMAZON.NextIntent", new_session_=True)
+    # THEN nothing of what they had comes back
+    stored = sqlite_store.get(USER) or {}
+    assert stored.get("favourites", []) == []
+    said = speech(household.intent("PlayFavoritesIntent", new_session_=True))
+    assert said in lines_of("no_favourites")
