@@ -14,7 +14,7 @@ from ask_sdk_model import IntentRequest
 from skill.alexa.services import LOCALE_TIME_ZONES, SkillServices
 from skill.core.household import Household, merge
 from skill.core.speech import Phrases
-from skill.storage.base import VERSION_KEY, key_digest
+from skill.storage.base import FORGOTTEN_KEY, VERSION_KEY, key_digest
 
 __all__ = [
     "SUPPORTED_LOCALES",
@@ -146,6 +146,11 @@ class HouseholdSession:
                 stored = manager.persistent_attributes
                 self._household = Household.from_dict(stored)
                 self._as_read = self._household.to_dict()
+                if held and stored.get(FORGOTTEN_KEY) is not None:
+                    # Deleted since (`forget`, or SkillDisabled seen by another process):
+                    # what was held from before must not bring the household back.
+                    self.services.pending.forget(user_id_of(self.handler_input))
+                    held = self._held = None
                 if held:
                     # A turn whose save failed earlier joins what is stored, written now.
                     self._household = Household.from_dict(merge(stored, held))

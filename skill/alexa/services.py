@@ -31,25 +31,41 @@ class PendingRecords:
 
     A turn that met a store outage is not dropped: its record is merged into what is stored
     on the household's next request (to this warm container or server worker) and written
-    then. Held records merge with each other the same way. Bounded, oldest out.
+    then. Held records merge with each other the same way. A best effort that nothing
+    promises aloud: bounded (oldest out), kept a day at most (well inside a deletion's
+    tombstone lifetime), and dropped when the household is forgotten.
     """
 
-    def __init__(self, limit: int = 1000) -> None:
-        self._held: OrderedDict[str, dict[str, Any]] = OrderedDict()
+    def __init__(
+        self,
+        limit: int = 1000,
+        max_age: float = 24 * 60 * 60,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._held: OrderedDict[str, tuple[float, dict[str, Any]]] = OrderedDict()
         self._limit = limit
+        self._max_age = max_age
+        self._clock = clock
         self._lock = threading.Lock()
 
     def hold(self, household_key: str, record: dict[str, Any]) -> None:
         with self._lock:
             earlier = self._held.pop(household_key, None)
-            self._held[household_key] = merge(earlier, record) if earlier else record
+            merged = merge(earlier[1], record) if earlier else record
+            self._held[household_key] = (earlier[0] if earlier else self._clock(), merged)
             while len(self._held) > self._limit:
                 self._held.popitem(last=False)
 
     def peek(self, household_key: str) -> dict[str, Any] | None:
         """The held record, left in place until a write has it (`release`)."""
         with self._lock:
-            return self._held.get(household_key)
+            found = self._held.get(household_key)
+            if found is None:
+                return None
+            if self._clock() - found[0] > self._max_age:
+                del self._held[household_key]
+                return None
+            return found[1]
 
     def forget(self, household_key: str) -> None:
         """Drop whatever is held for the household (it asked to be forgotten)."""
@@ -59,7 +75,8 @@ class PendingRecords:
     def release(self, household_key: str, record: dict[str, Any]) -> None:
         """Forget `record` now that it is written; a newer hold stays."""
         with self._lock:
-            if self._held.get(household_key) is record:
+            found = self._held.get(household_key)
+            if found is not None and found[1] is record:
                 del self._held[household_key]
 
 

@@ -13,8 +13,10 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from skill.storage.base import (
+    FORGOTTEN_KEY,
     KEY_ATTRIBUTE,
     MAX_RECORD_BYTES,
+    TOMBSTONE_LIFETIME_SECONDS,
     TTL_ATTRIBUTE,
     VERSION_KEY,
     Clock,
@@ -42,9 +44,11 @@ if TYPE_CHECKING:
     from skill.storage.sqlite import SqliteStore
 
 __all__ = [
+    "FORGOTTEN_KEY",
     "KEY_ATTRIBUTE",
     "MAX_RECORD_BYTES",
     "STORE_ENV_VAR",
+    "TOMBSTONE_LIFETIME_SECONDS",
     "TTL_ATTRIBUTE",
     "VERSION_KEY",
     "DynamoDbStore",

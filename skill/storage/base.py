@@ -23,10 +23,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FIRST_BACKOFF_SECONDS",
+    "FORGOTTEN_KEY",
     "KEY_ATTRIBUTE",
     "MAX_RECORD_BYTES",
     "MAX_SAVE_ATTEMPTS",
     "RECORD_LIFETIME_SECONDS",
+    "TOMBSTONE_LIFETIME_SECONDS",
     "TTL_ATTRIBUTE",
     "VERSION_KEY",
     "Clock",
@@ -46,6 +48,11 @@ TTL_ATTRIBUTE = "expires_at"
 """Epoch seconds after which a record is gone; DynamoDB's TTL attribute."""
 VERSION_KEY = "_version"
 """Reserved key in the attributes dict carrying the stored version; never written as data."""
+FORGOTTEN_KEY = "_forgotten_at"
+"""In a deleted household's tombstone: when it was forgotten (epoch seconds)."""
+TOMBSTONE_LIFETIME_SECONDS = 7 * 24 * 60 * 60
+"""How long a deletion is remembered: far longer than any turn is held for a later write
+or any request is in flight, so none of those can bring the household back."""
 MAX_RECORD_BYTES = 64 * 1024
 RECORD_LIFETIME_SECONDS = 400 * 24 * 60 * 60
 MAX_SAVE_ATTEMPTS = 5
@@ -154,18 +161,23 @@ class HouseholdStore(AbstractPersistenceAdapter, metaclass=ABCMeta):
         """
 
     @abstractmethod
-    def _remove(self, key: str) -> None:
-        """Delete the record if there is one."""
-
-    @abstractmethod
     def _stored_keys(self, now: float) -> Iterator[str]:
         """Keys of records that have not expired at now."""
 
     # --- the ASK persistence adapter -----------------------------------------------------
 
     def get_attributes(self, request_envelope: RequestEnvelope) -> Attributes:
-        """The household's attributes with ``"_version"``; ``{"_version": 0}`` if none."""
-        return self.get(household_key(request_envelope)) or {VERSION_KEY: 0}
+        """The household's attributes with ``"_version"``; ``{"_version": 0}`` if none, plus
+        ``"_forgotten_at"`` when the household was deleted (so a turn held from before the
+        deletion can be dropped instead of written back)."""
+        key = household_key(request_envelope)
+        record = self._live_record(key)
+        if record is None:
+            return {VERSION_KEY: 0}
+        attributes = self._decode(key, record)
+        if FORGOTTEN_KEY in attributes:
+            return {VERSION_KEY: 0, FORGOTTEN_KEY: attributes[FORGOTTEN_KEY]}
+        return {**attributes, VERSION_KEY: record.version}
 
     def save_attributes(self, request_envelope: RequestEnvelope, attributes: Attributes) -> None:
         """Save the household's attributes; see ``put``."""
@@ -178,11 +190,15 @@ class HouseholdStore(AbstractPersistenceAdapter, metaclass=ABCMeta):
     # --- plain keys, for operators and tests ---------------------------------------------
 
     def get(self, key: str) -> Attributes | None:
-        """The stored attributes with ``"_version"``, or None when nothing live is stored."""
+        """The stored attributes with ``"_version"``, or None when nothing live is stored
+        (a deleted household included)."""
         record = self._live_record(key)
         if record is None:
             return None
-        return {**self._decode(key, record), VERSION_KEY: record.version}
+        attributes = self._decode(key, record)
+        if FORGOTTEN_KEY in attributes:
+            return None
+        return {**attributes, VERSION_KEY: record.version}
 
     def put(self, key: str, attributes: Attributes) -> None:
         """Write attributes if ``attributes["_version"]`` is still the stored version.
@@ -195,8 +211,15 @@ class HouseholdStore(AbstractPersistenceAdapter, metaclass=ABCMeta):
         """
         expected = _expected_version(attributes)
         ours = _without_version(attributes)
+        ours.pop(FORGOTTEN_KEY, None)
         ours_text = _encode(ours)
         candidate, text = ours, ours_text
+        if expected == 0:
+            # A household new to the store, or one that starts again after its deletion:
+            # it writes over the tombstone.
+            tombstone = self._live_record(key)
+            if tombstone is not None and self._forgotten(key, tombstone):
+                expected = tombstone.version
         for attempt in range(1, MAX_SAVE_ATTEMPTS + 1):
             now = self._clock()
             record = StoredRecord(text, expected + 1, int(now) + RECORD_LIFETIME_SECONDS)
@@ -210,7 +233,14 @@ class HouseholdStore(AbstractPersistenceAdapter, metaclass=ABCMeta):
             if attempt == MAX_SAVE_ATTEMPTS:
                 break
             self._sleep(self._backoff(attempt))
-            expected, candidate = self._merge_with_stored(key, json.loads(ours_text))
+            merged = self._merge_with_stored(key, json.loads(ours_text))
+            if merged is None:
+                # Deleted since we read it: the deletion wins over what we read before it.
+                logger.info("Household %s was forgotten meanwhile; not written", key_digest(key))
+                attributes.clear()
+                attributes[VERSION_KEY] = 0
+                return
+            expected, candidate = merged
             text = _encode(candidate)
         logger.warning("Giving up saving household %s after conflicts", key_digest(key))
         raise StoreConflictError(
@@ -218,12 +248,25 @@ class HouseholdStore(AbstractPersistenceAdapter, metaclass=ABCMeta):
         )
 
     def delete(self, key: str) -> None:
-        """Forget one household; other households are untouched."""
-        self._remove(key)
+        """Forget one household; other households are untouched.
+
+        Its record becomes a tombstone (the time it was forgotten, nothing else) for
+        ``TOMBSTONE_LIFETIME_SECONDS``: a write from before the deletion then conflicts and
+        is dropped, and a turn held elsewhere for a later write sees it and is dropped too.
+        """
+        for _ in range(MAX_SAVE_ATTEMPTS):
+            now = self._clock()
+            record = self._live_record(key)
+            expected = record.version if record else 0
+            text = json.dumps({FORGOTTEN_KEY: now})
+            tombstone = StoredRecord(text, expected + 1, int(now) + TOMBSTONE_LIFETIME_SECONDS)
+            if self._write(key, tombstone, expected, now):
+                return
+        raise StoreConflictError(f"Household {key_digest(key)} kept changing while deleting it.")
 
     def keys(self) -> Iterator[str]:
-        """Every household with live data (a full scan on DynamoDB)."""
-        return self._stored_keys(self._clock())
+        """Every household with live data (a full scan on DynamoDB); deleted ones are not."""
+        return (key for key in self._stored_keys(self._clock()) if self.get(key) is not None)
 
     # --- helpers --------------------------------------------------------------------------
 
@@ -233,9 +276,15 @@ class HouseholdStore(AbstractPersistenceAdapter, metaclass=ABCMeta):
             return None
         return record
 
-    def _merge_with_stored(self, key: str, ours: Attributes) -> tuple[int, Attributes]:
-        """Re-read after a conflict; return the version to expect and what to write."""
+    def _forgotten(self, key: str, record: StoredRecord) -> bool:
+        return FORGOTTEN_KEY in self._decode(key, record)
+
+    def _merge_with_stored(self, key: str, ours: Attributes) -> tuple[int, Attributes] | None:
+        """Re-read after a conflict; return the version to expect and what to write, or
+        None when the household was deleted meanwhile."""
         record = self._live_record(key)
+        if record is not None and self._forgotten(key, record):
+            return None
         stored = self._decode(key, record) if record else {}
         merged = self._merge(stored, ours)
         if not isinstance(merged, dict):

@@ -215,9 +215,6 @@ class DynamoDbStore(HouseholdStore):
             raise
         return True
 
-    def _remove(self, key: str) -> None:
-        self.table.delete_item(Key={KEY_ATTRIBUTE: key})
-
     def _stored_keys(self, now: float) -> Iterator[str]:
         options: dict[str, Any] = {
             "ProjectionExpression": "#id, #expires",

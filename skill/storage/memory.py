@@ -54,10 +54,6 @@ class MemoryStore(HouseholdStore):
             self.records[key] = record
             return True
 
-    def _remove(self, key: str) -> None:
-        with self._lock:
-            self.records.pop(key, None)
-
     def _stored_keys(self, now: float) -> Iterator[str]:
         with self._lock:
             live = sorted(key for key, record in self.records.items() if record.expires_at > now)

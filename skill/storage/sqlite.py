@@ -118,10 +118,6 @@ class SqliteStore(HouseholdStore):
                 )
             return cursor.rowcount == 1
 
-    def _remove(self, key: str) -> None:
-        with self._connection() as connection:
-            connection.execute(f"DELETE FROM {TABLE} WHERE {KEY_ATTRIBUTE} = ?", (key,))
-
     def _stored_keys(self, now: float) -> Iterator[str]:
         with self._connection() as connection:
             rows = connection.execute(

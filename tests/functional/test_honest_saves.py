@@ -114,3 +114,22 @@ def test_a_turn_held_during_an_outage_does_not_outlive_skill_disabled(
     assert stored.get("favourites", []) == []
     said = speech(household.intent("PlayFavoritesIntent", new_session_=True))
     assert said in lines_of("no_favourites")
+
+
+def test_a_turn_held_during_an_outage_does_not_outlive_forget_from_another_process(
+    household, outage, sqlite_store, tmp_path
+):
+    # GIVEN a favourite saved while writes failed: the turn is held in the server's memory
+    household.intent("StarterIntent", new_session_=True)
+    outage.writes_fail = True
+    assert speech(household.intent("SaveFavoriteIntent", new_session_=True)) in NOT_SAVED
+    outage.writes_fail = False
+    # WHEN an operator runs `forget` for them (another process, its own connection)
+    with SqliteStore(sqlite_store.path) as operator:
+        operator.delete(USER)
+    # AND the household's next request reaches the server that holds the turn
+    household.intent("AMAZON.NextIntent", new_session_=True)
+    # THEN the held turn was dropped, not written back: only the new turn is stored
+    assert sqlite_store.get(USER)["favourites"] == []
+    said = speech(household.intent("PlayFavoritesIntent", new_session_=True))
+    assert said in lines_of("no_favourites")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -9,7 +10,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from skill.storage import DynamoDbStore
+from skill.storage import FORGOTTEN_KEY, KEY_ATTRIBUTE, TTL_ATTRIBUTE, DynamoDbStore
+from skill.storage.dynamodb import ATTRIBUTES_ATTRIBUTE, VERSION_ATTRIBUTE
 from tests.conftest import ends_session, load_event, speech
 
 TABLE = "heart-to-heart-test"
@@ -76,4 +78,7 @@ def test_skill_disabled_not_persisted_deletes_the_household_from_dynamodb(lambda
     table = boto3.resource("dynamodb").Table(TABLE)
     assert table.scan()["Items"]
     lambda_handler(load_event("skill_disabled.json"), None)
-    assert table.scan()["Items"] == []
+    # Only a tombstone is left: the key, when it was forgotten, its version and expiry.
+    (item,) = table.scan()["Items"]
+    assert set(json.loads(item["attributes"])) == {FORGOTTEN_KEY}
+    assert set(item) == {KEY_ATTRIBUTE, ATTRIBUTES_ATTRIBUTE, VERSION_ATTRIBUTE, TTL_ATTRIBUTE}

@@ -75,9 +75,6 @@ class MemoryStore(HouseholdStore):
         self.largest[key] = max(self.largest.get(key, 0), size)
         return True
 
-    def _remove(self, key: str) -> None:
-        self.records.pop(key, None)
-
     def _stored_keys(self, now: float) -> Iterator[str]:
         return iter([key for key, record in self.records.items() if record.expires_at > now])
 

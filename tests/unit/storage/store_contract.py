@@ -20,7 +20,9 @@ from ask_sdk_core.attributes_manager import AttributesManager
 from ask_sdk_model import RequestEnvelope
 
 from skill.storage import (
+    FORGOTTEN_KEY,
     MAX_RECORD_BYTES,
+    TOMBSTONE_LIFETIME_SECONDS,
     HouseholdStore,
     Merge,
     SqliteStore,
@@ -210,11 +212,48 @@ class StoreContract:
         store.save_attributes(envelope_for(NEIGHBOURS), {"heard": ["s-002"]})
         # WHEN one of them disables the skill
         store.delete_attributes(envelope_for(HOUSEHOLD))
-        # THEN its data is gone, the other's is untouched, and deleting again is harmless
-        assert store.get_attributes(envelope_for(HOUSEHOLD)) == {"_version": 0}
+        # THEN its data is gone (only the time it was forgotten is left), the other's is
+        # untouched, and deleting again is harmless
+        after = store.get_attributes(envelope_for(HOUSEHOLD))
+        assert after["_version"] == 0 and set(after) == {"_version", FORGOTTEN_KEY}
+        assert store.get(HOUSEHOLD) is None
         assert store.get(NEIGHBOURS) == {"heard": ["s-002"], "_version": 1}
         assert list(store.keys()) == [NEIGHBOURS]
         store.delete(HOUSEHOLD)
+        assert store.get(HOUSEHOLD) is None
+
+    def test_a_write_read_before_a_deletion_does_not_bring_the_household_back(
+        self, harness: StoreHarness
+    ) -> None:
+        # GIVEN a household one device has just read
+        store = harness.open(merge=union_merge, sleep=_no_sleep)
+        store.save_attributes(envelope_for(HOUSEHOLD), {"heard": ["s-001"]})
+        read_before = store.get_attributes(envelope_for(HOUSEHOLD))
+        # WHEN the household is deleted, and then that device saves what it read
+        store.delete(HOUSEHOLD)
+        read_before["heard"] = ["s-001", "s-002"]
+        store.save_attributes(envelope_for(HOUSEHOLD), read_before)
+        # THEN the deletion wins: nothing is stored
+        assert store.get(HOUSEHOLD) is None
+        assert list(store.keys()) == []
+
+    def test_a_deleted_household_can_start_again(self, harness: StoreHarness) -> None:
+        # GIVEN a deleted household
+        clock = FakeClock()
+        store = harness.open(clock=clock)
+        store.save_attributes(envelope_for(HOUSEHOLD), {"heard": ["s-001"]})
+        store.delete(HOUSEHOLD)
+        # WHEN it is used afresh (read after the deletion, then saved)
+        fresh = store.get_attributes(envelope_for(HOUSEHOLD))
+        fresh.pop(FORGOTTEN_KEY)
+        fresh["heard"] = ["s-100"]
+        store.save_attributes(envelope_for(HOUSEHOLD), fresh)
+        # THEN it holds only the new data
+        assert store.get(HOUSEHOLD)["heard"] == ["s-100"]
+        # AND a tombstone of a household never used again is gone after its lifetime
+        store.delete(NEIGHBOURS)
+        clock.advance(TOMBSTONE_LIFETIME_SECONDS)
+        assert store.get_attributes(envelope_for(NEIGHBOURS)) == {"_version": 0}
 
     def test_households_are_independent(self, harness: StoreHarness) -> None:
         # GIVEN one household that has saved twice
