@@ -12,6 +12,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import IntentRequest
 
 from skill.alexa.services import LOCALE_TIME_ZONES, SkillServices
+from skill.core.fields import noticing_damage
 from skill.core.household import Household, merge
 from skill.core.speech import Phrases
 from skill.storage.base import FORGOTTEN_KEY, VERSION_KEY, key_digest
@@ -144,7 +145,15 @@ class HouseholdSession:
             held = self._held = self.services.pending.peek(user_id_of(self.handler_input))
             try:
                 stored = manager.persistent_attributes
-                self._household = Household.from_dict(stored)
+                with noticing_damage() as damaged:
+                    self._household = Household.from_dict(stored)
+                if damaged:
+                    log.warning(
+                        "household %s: %d damaged field(s) read as their defaults (%s)",
+                        hashed_user(self.handler_input),
+                        len(damaged),
+                        ", ".join(sorted(set(damaged))),
+                    )
                 self._as_read = self._household.to_dict()
                 if held and stored.get(FORGOTTEN_KEY) is not None:
                     # Deleted since (`forget`, or SkillDisabled seen by another process):

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from skill.core.fields import as_bool, as_float, choice
+
 __all__ = [
     "CHECKIN_TTL",
     "CheckIn",
@@ -77,19 +79,19 @@ class CheckIn:
 
     @classmethod
     def from_dict(cls, raw: Any) -> CheckIn | None:
-        if not isinstance(raw, dict) or raw.get("step") not in Step._value2member_map_:
+        if not isinstance(raw, dict) or raw.get("step") not in tuple(Step):
             return None
         ratings = raw.get("ratings")
         if not isinstance(ratings, list) or len(ratings) != 2:
             ratings = [None, None]
         return cls(
             step=raw["step"],
-            ratings=[r if isinstance(r, int) and 1 <= r <= 5 else None for r in ratings],
-            retried=bool(raw.get("retried", False)),
+            ratings=[r if type(r) is int and 1 <= r <= 5 else None for r in ratings],
+            retried=as_bool(raw.get("retried"), False),
             first_speaker=1 if raw.get("first_speaker") == 1 else 0,
-            plan=raw.get("plan") if raw.get("plan") in Plan._value2member_map_ else Plan.STEADY,
-            started_at=float(raw.get("started_at") or 0.0),
-            updated_at=float(raw.get("updated_at") or 0.0),
+            plan=Plan(choice(raw.get("plan"), tuple(Plan), Plan.STEADY)),
+            started_at=as_float(raw.get("started_at"), 0.0),
+            updated_at=as_float(raw.get("updated_at"), 0.0),
         )
 
 

@@ -8,12 +8,12 @@ Nothing people say to each other is ever here.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from skill.core.checkin import CheckIn
+from skill.core.fields import as_bool, as_dict, as_float, as_int, as_list, choice
 from skill.core.heard import MAX_ENCODED, HeardSet, Walk
 from skill.core.moments import Moment
 
@@ -162,50 +162,50 @@ class Household:
         if not isinstance(data, Mapping):
             return household
         data = migrate(data)
-        household.audience = _choice(data.get("audience"), ("partners", "friends", "any"), "any")
-        household.names = [n for n in _list(data.get("names")) if isinstance(n, str)][:MAX_NAMES]
+        household.audience = choice(data.get("audience"), ("partners", "friends", "any"), "any")
+        household.names = [n for n in as_list(data.get("names")) if isinstance(n, str)][:MAX_NAMES]
         household.heard = {
             str(moment): heard
-            for moment, raw in _dict(data.get("heard")).items()
+            for moment, raw in as_dict(data.get("heard")).items()
             if (heard := HeardSet.decode(raw)) is not None
         }
         household.walks = {
             key: walk
-            for key, raw in list(_dict(data.get("walks")).items())[:MAX_WALKS]
+            for key, raw in list(as_dict(data.get("walks")).items())[:MAX_WALKS]
             if isinstance(key, str) and len(key) <= 40 and (walk := Walk.from_list(raw))
         }
-        household.favourites = [f for f in _list(data.get("favourites")) if isinstance(f, str)]
+        household.favourites = [f for f in as_list(data.get("favourites")) if isinstance(f, str)]
         household.favourites = household.favourites[:MAX_FAVOURITES]
         household.conversation = _conversation(data.get("conversation"))
-        household.phone_reminder = _bool(data.get("phone_reminder"), True)
-        household.next_speaker = _int(data.get("next_speaker"), 0) % household.people
-        household.hints_heard = max(0, _int(data.get("hints_heard"), 0))
-        household.favourites_taught = _bool(data.get("favourites_taught"), False)
+        household.phone_reminder = as_bool(data.get("phone_reminder"), True)
+        household.next_speaker = as_int(data.get("next_speaker"), 0) % household.people
+        household.hints_heard = max(0, as_int(data.get("hints_heard"), 0))
+        household.favourites_taught = as_bool(data.get("favourites_taught"), False)
         household.reminder_offers = [
             offered
-            for raw in _list(data.get("reminder_offers"))[-REMINDER_OFFERS:]
-            if (offered := _float(raw, -1.0)) >= 0
+            for raw in as_list(data.get("reminder_offers"))[-REMINDER_OFFERS:]
+            if (offered := as_float(raw, -1.0)) >= 0
         ]
         tz = data.get("time_zone")
         household.time_zone = tz if isinstance(tz, str) and tz else None
-        household.time_zone_checked_at = _float(data.get("time_zone_checked_at"), 0.0)
+        household.time_zone_checked_at = as_float(data.get("time_zone_checked_at"), 0.0)
         household.checkin = CheckIn.from_dict(data.get("checkin"))
         household.checkins = [
-            {"at": _float(c.get("at"), 0.0), "ratings": _ratings(c.get("ratings"))}
-            for c in _list(data.get("checkins"))[-MAX_CHECKIN_HISTORY:]
+            {"at": as_float(c.get("at"), 0.0), "ratings": _ratings(c.get("ratings"))}
+            for c in as_list(data.get("checkins"))[-MAX_CHECKIN_HISTORY:]
             if isinstance(c, Mapping)
         ]
         household.daily_starters = {
             str(day): count
-            for day, raw in list(_dict(data.get("daily_starters")).items())[-STARTER_DAYS_KEPT:]
-            if (count := _int(raw, 0)) > 0
+            for day, raw in list(as_dict(data.get("daily_starters")).items())[-STARTER_DAYS_KEPT:]
+            if (count := as_int(raw, 0)) > 0
         }
         reminder = data.get("reminder")
         if isinstance(reminder, Mapping) and isinstance(reminder.get("token"), str):
             household.reminder = {"token": reminder["token"], "time": str(reminder.get("time", ""))}
         pending = data.get("pending_reminder")
         household.pending_reminder = pending if isinstance(pending, str) else None
-        household.updated_at = _float(data.get("updated_at"), 0.0)
+        household.updated_at = as_float(data.get("updated_at"), 0.0)
         return household
 
 
@@ -263,16 +263,16 @@ def _conversation(raw: Any) -> Conversation | None:
     default = Conversation()
     conversation = Conversation(
         starter_id=raw.get("starter_id") if isinstance(raw.get("starter_id"), str) else None,
-        moment=_choice(raw.get("moment"), MOMENTS, default.moment),
-        moment_named=raw.get("moment") in MOMENTS and _bool(raw.get("moment_named"), False),
-        depth=min(3, max(1, _int(raw.get("depth"), 1))),
-        at_depth=max(0, _int(raw.get("at_depth"), 0)),
-        count=max(0, _int(raw.get("count"), 0)),
-        first_speaker=_int(raw.get("first_speaker"), 0) % MAX_NAMES,
+        moment=choice(raw.get("moment"), MOMENTS, default.moment),
+        moment_named=raw.get("moment") in MOMENTS and as_bool(raw.get("moment_named"), False),
+        depth=min(3, max(1, as_int(raw.get("depth"), 1))),
+        at_depth=max(0, as_int(raw.get("at_depth"), 0)),
+        count=max(0, as_int(raw.get("count"), 0)),
+        first_speaker=as_int(raw.get("first_speaker"), 0) % MAX_NAMES,
         favourite_index=(
-            _int(raw.get("favourite_index"), 0) if raw.get("favourite_index") is not None else None
+            None if raw.get("favourite_index") is None else as_int(raw["favourite_index"], 0)
         ),
-        updated_at=_float(raw.get("updated_at"), 0.0),
+        updated_at=as_float(raw.get("updated_at"), 0.0),
     )
     return conversation
 
@@ -287,54 +287,17 @@ def _ratings(value: Any) -> list[int | None]:
     return [None, None]
 
 
-def _choice(value: Any, allowed: tuple[str, ...], default: str) -> str:
-    return value if value in allowed else default
-
-
-def _list(value: Any) -> list[Any]:
-    return list(value) if isinstance(value, list) else []
-
-
-def _dict(value: Any) -> dict[Any, Any]:
-    return dict(value) if isinstance(value, Mapping) else {}
-
-
-def _bool(value: Any, default: bool) -> bool:
-    return value if isinstance(value, bool) else default
-
-
-def _int(value: Any, default: int) -> int:
-    if isinstance(value, bool):
-        return default
-    try:
-        return int(value)
-    except (TypeError, ValueError, OverflowError):
-        return default
-
-
-def _float(value: Any, default: float) -> float:
-    if type(value) is float:  # the usual case, straight from JSON
-        return value if math.isfinite(value) else default
-    if isinstance(value, bool):
-        return default
-    try:
-        number = float(value)
-    except (TypeError, ValueError, OverflowError):
-        return default
-    return number if math.isfinite(number) else default
-
-
 def migrate(data: Mapping[str, Any]) -> Mapping[str, Any]:
     """An older record brought up to the current schema.
 
     A record with no `schema` is the first version. Migrations only reshape; anything they
     do not understand is left for from_dict's tolerant reading.
     """
-    if _int(data.get("schema"), 1) >= 2:
+    if as_int(data.get("schema"), 1) >= 2:
         return data
     heard = {
         moment: HeardSet.from_int(bits).encode()
-        for moment, raw in _dict(data.get("heard")).items()
+        for moment, raw in as_dict(data.get("heard")).items()
         if (bits := _hex(raw))
     }
     return {**data, "heard": heard, "schema": 2}

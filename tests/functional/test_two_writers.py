@@ -53,6 +53,7 @@ CELLS = [(moment, depth) for depth in DEPTHS for moment in MOMENTS]
 SORRY = "Sorry, something went wrong"
 SAVED_LINES = lines_of("favourite_saved", "favourite_saved_first")
 ALREADY_LINES = lines_of("favourite_already")
+NOT_SAVED_LINES = lines_of("not_saved")
 EVENING = datetime(2026, 11, 25, 18, 30, tzinfo=NEW_YORK)
 
 assert 2 * (TURNS_PER_WRITER // SAVE_EVERY) < MAX_FAVOURITES
@@ -199,6 +200,8 @@ def record_save(log: WriterLog, watched: WatchedStore, said: str, number: int) -
         if current not in allowed or current not in added or added - {current} - set(log.saved):
             log.problems.append(f"turn {number}: saved {added}, conversation was at {current}")
         log.saved.extend(sorted(added - set(log.saved)))
+    elif said in NOT_SAVED_LINES and not watched.saved_cleanly:
+        pass  # the store gave up (or timed out on a loaded machine), and the skill said so
     elif said not in ALREADY_LINES or not allowed & set(read.favourites):
         log.problems.append(f"turn {number} save: {said!r} (writes: {len(watched.written)})")
 
