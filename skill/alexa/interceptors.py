@@ -12,6 +12,7 @@ from ask_sdk_core.dispatch_components import (
     AbstractResponseInterceptor,
 )
 from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.response_helper import ResponseFactory
 from ask_sdk_model import IntentRequest, Response
 
 from skill.alexa.common import AWAITING, MISSES, OFFER, OFFERED
@@ -98,5 +99,6 @@ class ApologyExceptionHandler(AbstractExceptionHandler):
         except Exception:
             sorry = "Sorry, something went wrong on my side. Please ask again in a moment."
             again = "You can ask for a question, or say stop."
-        handler_input.response_builder.directives = []
+        # A fresh response: the failed handler may have added a screen or a card already.
+        handler_input.response_builder = ResponseFactory()
         return reply(handler_input, [sorry], reprompt=again)

@@ -181,6 +181,22 @@ def test_a_broken_handler_apologises_and_keeps_listening(device, monkeypatch):
     assert "Sorry" in speech(out) and not ends_session(out)
 
 
+def test_the_apology_carries_nothing_the_failed_handler_had_built(device, monkeypatch):
+    # GIVEN a screen device, and a handler that fails after adding its screen and card
+    from skill.alexa import common
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(common, "reply", explode)
+    out = device.intent("StarterIntent", screen=True)
+    # THEN the apology is only the apology: no leftover directive, no starter card
+    response = out["response"]
+    assert "Sorry" in speech(out)
+    assert not response.get("directives")
+    assert "card" not in response
+
+
 def test_session_ended_and_skill_events_get_an_empty_answer(device):
     ended = {
         "type": "SessionEndedRequest",
