@@ -5,6 +5,11 @@ cache and validates it with certvalidator. This one bounds the download in time 
 keeps a small cache, and validates with `cryptography.x509.verification` against certifi's
 roots. The rules are Alexa's ("Host a custom skill as a web service"): the chain URL,
 the signing certificate, the Signature-256 header over the raw body, and the timestamp.
+
+A forged request costs no more than it must: the URL and the signature's shape are checked
+before any download, one download per URL is in flight at a time, a failed one is
+remembered for a minute, and few threads may wait on downloads at once, so a black-holed
+certificate host cannot take every server thread (and `/health` with them).
 """
 
 from __future__ import annotations
@@ -41,7 +46,13 @@ from cryptography.x509.verification import (
     VerificationError,
 )
 
-__all__ = ["AlexaRequestVerifier", "VerificationException", "chain_url", "fetch_chain"]
+__all__ = [
+    "AlexaRequestVerifier",
+    "VerificationException",
+    "chain_url",
+    "fetch_chain",
+    "signature_bytes",
+]
 
 CHAIN_URL_HEADER = "SignatureCertChainUrl"
 SIGNATURE_HEADER = "Signature-256"
@@ -53,6 +64,16 @@ SKILL_EVENT_TOLERANCE = timedelta(hours=1)
 FETCH_TIMEOUT = 2.0
 MAX_CHAIN_BYTES = 64 * 1024
 CACHE_SIZE = 16
+# Threads allowed to wait on certificate downloads at once (downloading or waiting for
+# another's), per process: half of the four each gunicorn worker runs (skill/server.py).
+MAX_DOWNLOADS = 2
+# A waiter gives up on another thread's download after the download's own budget and a bit.
+DOWNLOAD_WAIT = FETCH_TIMEOUT + 1.0
+FAILURE_TTL = 60.0
+FAILURE_CACHE_SIZE = 256
+# Decoded Signature-256 lengths: RSA-2048 (what Alexa signs with today) up to RSA-4096, so a
+# larger key at Amazon would not turn every request away.
+SIGNATURE_LENGTHS = frozenset({256, 384, 512})
 _PEM_BLOCK = re.compile(rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.S)
 
 _TLS_USAGES = {
@@ -109,6 +130,8 @@ def fetch_chain(url: str, *, timeout: float = FETCH_TIMEOUT, limit: int = MAX_CH
     """Download a chain over HTTPS: `timeout` seconds in all, at most `limit` + 1 bytes.
 
     Both bounds keep a slow or huge answer from tying up a worker while Alexa waits.
+    Like all of urllib it goes through `https_proxy` when that is set; the flood test
+    (tests/functional/test_cert_fetch_flood.py) uses that to black-hole the download.
     """
     deadline = time.monotonic() + timeout
     data = bytearray()
@@ -184,6 +207,117 @@ class _SignerCache:
                 self._entries.popitem(last=False)
 
 
+def signature_bytes(signature: str) -> bytes:
+    """The Signature-256 header decoded, if it could be an RSA signature at all.
+
+    Checked before the chain is fetched, so junk in the header costs no download.
+    """
+    try:
+        raw = base64.b64decode(signature, validate=True)
+    except ValueError as error:
+        raise VerificationException("signature is not base64") from error
+    if len(raw) not in SIGNATURE_LENGTHS:
+        raise VerificationException("signature has the wrong length for an RSA signature")
+    return raw
+
+
+class _Download:
+    """One chain URL's load in flight; whoever asks for the same URL meanwhile waits here."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.signer: _Signer | None = None
+        self.error: str | None = None
+
+
+class _Downloads:
+    """Chain loads rationed per process: single-flight per URL, failures remembered, capped.
+
+    Each thread downloading or waiting on a download is a server thread out of service, so
+    at most `slots` do so at once; past that a request that needs a load is refused at
+    once rather than queued. A URL whose load failed is refused without a new download for
+    `failure_ttl` seconds (on the `monotonic` clock, so a wall-clock step cannot stretch
+    it), and at most FAILURE_CACHE_SIZE such URLs are kept.
+    """
+
+    def __init__(self, slots: int, failure_ttl: float, monotonic: Callable[[], float]) -> None:
+        self._slots = self._free = slots
+        self._failure_ttl = failure_ttl
+        self._monotonic = monotonic
+        self._lock = threading.Lock()
+        self._in_flight: dict[str, _Download] = {}
+        self._failures: OrderedDict[str, tuple[float, str]] = OrderedDict()
+
+    @property
+    def in_use(self) -> int:
+        """Threads downloading a chain, or waiting on another's download, right now."""
+        return self._slots - self._free
+
+    def load(
+        self, url: str, cached: Callable[[], _Signer | None], load: Callable[[], _Signer]
+    ) -> _Signer:
+        """`cached()` if it has one; else `load()`'s signer, shared with concurrent callers."""
+        with self._lock:
+            reason = self._recent_failure(url)
+            if reason is not None:
+                raise VerificationException(f"{reason} (failed recently; not retried yet)")
+            download = self._in_flight.get(url)
+            if download is None:
+                # A load for this URL may have finished since the caller's cache lookup.
+                signer = cached()
+                if signer is not None:
+                    return signer
+            if self._free <= 0:
+                raise VerificationException("too many certificate chain downloads at once")
+            self._free -= 1
+            leader = download is None
+            if download is None:
+                download = self._in_flight[url] = _Download()
+        try:
+            if leader:
+                return self._lead(url, download, load)
+            if not download.done.wait(DOWNLOAD_WAIT):
+                raise VerificationException("certificate chain download is taking too long")
+        finally:
+            with self._lock:
+                self._free += 1
+        if download.signer is None:
+            raise VerificationException(download.error or "certificate chain could not be loaded")
+        return download.signer
+
+    def _lead(self, url: str, download: _Download, load: Callable[[], _Signer]) -> _Signer:
+        try:
+            download.signer = load()
+        except VerificationException as error:
+            download.error = str(error)
+            raise
+        finally:
+            with self._lock:
+                del self._in_flight[url]
+                if download.signer is None:
+                    self._remember_failure(
+                        url, download.error or "certificate chain could not be loaded"
+                    )
+            download.done.set()
+        return download.signer
+
+    def _recent_failure(self, url: str) -> str | None:
+        entry = self._failures.get(url)
+        if entry is None:
+            return None
+        until, reason = entry
+        if self._monotonic() >= until:
+            del self._failures[url]
+            return None
+        return reason
+
+    def _remember_failure(self, url: str, reason: str) -> None:
+        self._failures[url] = (self._monotonic() + self._failure_ttl, reason)
+        self._failures.move_to_end(url)
+        while len(self._failures) > FAILURE_CACHE_SIZE:
+            self._failures.popitem(last=False)
+
+
 def _header(headers: Mapping[str, Any], name: str) -> str | None:
     value = headers.get(name)
     if value is None:  # a plain dict: look the name up without regard to case
@@ -195,7 +329,9 @@ class AlexaRequestVerifier(AbstractVerifier):
     """Signature, certificate chain, timestamp and (when configured) skill ID, all in one.
 
     `fetch`, `trust_roots` and `clock` are there for tests and the load harness, which use
-    a private certificate authority and no network. `clock` returns an aware datetime.
+    a private certificate authority and no network. `clock` returns an aware datetime;
+    `monotonic` times how long a failed chain load is remembered (`failure_ttl` seconds).
+    `max_downloads` caps the threads tied up in chain loads at once (see `_Downloads`).
     """
 
     def __init__(
@@ -206,6 +342,9 @@ class AlexaRequestVerifier(AbstractVerifier):
         trust_roots: list[x509.Certificate] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         cache_size: int = CACHE_SIZE,
+        max_downloads: int = MAX_DOWNLOADS,
+        failure_ttl: float = FAILURE_TTL,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.skill_id = skill_id
         self._fetch = fetch
@@ -213,6 +352,7 @@ class AlexaRequestVerifier(AbstractVerifier):
         self._store = Store(trust_roots) if trust_roots is not None else _certifi_roots()
         self._clock = clock
         self.cache = _SignerCache(cache_size)
+        self.downloads = _Downloads(max_downloads, failure_ttl, monotonic)
 
     def verify(
         self, headers: Mapping[str, Any], serialized_request_env: str, deserialized_request_env: Any
@@ -222,7 +362,9 @@ class AlexaRequestVerifier(AbstractVerifier):
         signature = _header(headers, SIGNATURE_HEADER)
         if url is None or signature is None:
             raise VerificationException("signature headers are missing")
+        # Everything that needs no download is checked first, so a forged request costs none.
         url = chain_url(url)
+        raw_signature = signature_bytes(signature)
         now = self._clock()
         request = getattr(deserialized_request_env, "request", None)
         self._check_timestamp(request, now)
@@ -230,7 +372,7 @@ class AlexaRequestVerifier(AbstractVerifier):
         signer = self._signer(url, now)
         try:
             signer.key.verify(
-                base64.b64decode(signature, validate=True),
+                raw_signature,
                 serialized_request_env.encode("utf-8"),
                 padding.PKCS1v15(),
                 hashes.SHA256(),
@@ -261,8 +403,15 @@ class AlexaRequestVerifier(AbstractVerifier):
     def _signer(self, url: str, now: datetime) -> _Signer:
         signer = self.cache.get(url, now)
         if signer is None:
-            signer = self._load_signer(url, now)
-            self.cache.put(url, signer)
+            signer = self.downloads.load(
+                url, lambda: self.cache.get(url, now), lambda: self._load_into_cache(url, now)
+            )
+        return signer
+
+    def _load_into_cache(self, url: str, now: datetime) -> _Signer:
+        # Cached before the download is marked finished, so no caller loads it twice.
+        signer = self._load_signer(url, now)
+        self.cache.put(url, signer)
         return signer
 
     def _load_signer(self, url: str, now: datetime) -> _Signer:

@@ -6,6 +6,7 @@ and the load script.
 
 from __future__ import annotations
 
+import base64
 import json
 import socket
 import ssl
@@ -344,10 +345,13 @@ def test_a_cached_chain_is_not_trusted_after_the_leaf_expires(pki):
 
 
 def test_concurrent_requests_share_one_verifier_safely(pki):
-    # GIVEN one verifier and eight threads, each verifying requests at once
+    # GIVEN one verifier and eight threads, each verifying requests at once (with room for
+    # eight downloads at once: the cap on them has tests of its own)
     urls = [f"https://s3.amazonaws.com/echo.api/cert-{n}.pem" for n in range(8)]
     fetch = ChainServer(dict.fromkeys(urls, pki.chain))
-    verifier = pki.verifier(clock=clock_at(pki.now), fetch=fetch, cache_size=4)
+    verifier = pki.verifier(
+        clock=clock_at(pki.now), fetch=fetch, cache_size=4, max_downloads=len(urls)
+    )
     body = event_body("launch.json", pki.now)
     errors: list[BaseException] = []
 
@@ -460,3 +464,254 @@ def test_the_download_gives_up_on_a_slow_server(https_server):
     with pytest.raises((TimeoutError, socket.timeout)):
         fetch_chain(url, timeout=0.5)
     assert time.monotonic() - started < 2
+
+
+# What a forged request may cost: checks before any download, one download per URL at a
+# time, failures remembered, and few threads tied up in downloads at once.
+
+
+class GatedFetch:
+    """A fetch that holds every download until `release()`, then serves `chains` or fails."""
+
+    def __init__(self, chains: dict[str, bytes]) -> None:
+        self.chains = chains
+        self.calls: list[str] = []
+        self.gate = threading.Event()
+
+    def __call__(self, url: str) -> bytes:
+        self.calls.append(url)
+        if not self.gate.wait(10):
+            raise TimeoutError("the test never released the download")
+        if url not in self.chains:
+            raise OSError("no route to host")
+        return self.chains[url]
+
+    def release(self) -> None:
+        self.gate.set()
+
+
+def wait_until(condition: Any, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.005)
+
+
+def in_threads(calls: list[Any]) -> tuple[list[threading.Thread], list[BaseException | None]]:
+    """Start each call in a thread; the list fills with None (passed) or what it raised."""
+    outcomes: list[BaseException | None] = []
+
+    def run(call: Any) -> None:
+        try:
+            call()
+        except BaseException as error:
+            outcomes.append(error)
+        else:
+            outcomes.append(None)
+
+    threads = [threading.Thread(target=run, args=(call,), daemon=True) for call in calls]
+    for thread in threads:
+        thread.start()
+    return threads, outcomes
+
+
+def join(threads: list[threading.Thread]) -> None:
+    for thread in threads:
+        thread.join(10)
+        assert not thread.is_alive()
+
+
+@pytest.mark.parametrize(
+    "signature",
+    [
+        "not base64 !!",
+        "c2hvcnQ=",
+        "A" * 341,  # bad padding
+        "base64 with spaces " + "A" * 320,
+        "-_" * 172,  # the URL-safe alphabet
+        "length 255",
+        "length 257",
+        "length 128",
+    ],
+)
+def test_a_malformed_signature_is_refused_without_a_download(pki, signature):
+    # GIVEN a good chain URL but a Signature-256 that cannot be an RSA-2048..4096 signature
+    if signature.startswith("length "):
+        signature = base64.b64encode(bytes(int(signature.split()[1]))).decode()
+    fetch = ChainServer({ECHO_URL: pki.chain})
+    verifier = pki.verifier(clock=clock_at(pki.now), fetch=fetch)
+    body = event_body("launch.json", pki.now)
+    headers = {"SignatureCertChainUrl": ECHO_URL, "Signature-256": signature}
+    # WHEN verified THEN it is refused, and nothing was fetched
+    with pytest.raises(VerificationException, match="signature"):
+        check(verifier, body, headers)
+    assert fetch.calls == []
+
+
+@pytest.mark.parametrize("length", [256, 384, 512])
+def test_a_signature_of_an_rsa_length_goes_on_to_the_download(pki, length):
+    # GIVEN a well-formed signature of an RSA-2048, 3072 or 4096 length that is not the leaf's
+    fetch = ChainServer({ECHO_URL: pki.chain})
+    verifier = pki.verifier(clock=clock_at(pki.now), fetch=fetch)
+    body = event_body("launch.json", pki.now)
+    signature = base64.b64encode(bytes(range(256)) * (length // 256) + bytes(length % 256))
+    headers = {"SignatureCertChainUrl": ECHO_URL, "Signature-256": signature.decode()}
+    # WHEN verified THEN the chain is fetched, and only the key check refuses it
+    with pytest.raises(VerificationException, match="does not match the body"):
+        check(verifier, body, headers)
+    assert fetch.calls == [ECHO_URL]
+
+
+def test_a_stale_request_is_refused_without_a_download(pki):
+    # GIVEN a well-formed request stamped an hour ago
+    fetch = ChainServer({ECHO_URL: pki.chain})
+    verifier = pki.verifier(clock=clock_at(pki.now), fetch=fetch)
+    body = event_body("launch.json", pki.now - timedelta(hours=1))
+    # WHEN verified THEN it is refused on its timestamp, and nothing was fetched
+    with pytest.raises(VerificationException, match="timestamp"):
+        check(verifier, body, pki.headers(body.encode()))
+    assert fetch.calls == []
+
+
+@pytest.mark.parametrize("works", [True, False])
+def test_concurrent_requests_for_one_url_share_one_download(pki, works):
+    # GIVEN six requests for one chain URL at once, its download held open
+    fetch = GatedFetch({ECHO_URL: pki.chain} if works else {})
+    verifier = pki.verifier(clock=clock_at(pki.now), fetch=fetch, max_downloads=6)
+    body = event_body("launch.json", pki.now)
+    headers = pki.headers(body.encode())
+    threads, outcomes = in_threads([lambda: check(verifier, body, headers)] * 6)
+    wait_until(lambda: verifier.downloads.in_use == 6)
+    # WHEN the download finishes
+    fetch.release()
+    join(threads)
+    # THEN it was the only one, and all six got its result
+    assert fetch.calls == [ECHO_URL]
+    if works:
+        assert outcomes == [None] * 6
+    else:
+        assert [str(error) for error in outcomes] == ["certificate chain could not be fetched"] * 6
+
+
+def test_a_failed_download_is_remembered_for_a_minute(pki):
+    # GIVEN a chain URL whose download fails once, then works
+    fetch = ChainServer({})
+    seconds = [1000.0]
+    verifier = pki.verifier(clock=clock_at(pki.now), fetch=fetch, monotonic=lambda: seconds[0])
+    body = event_body("launch.json", pki.now)
+    headers = pki.headers(body.encode())
+    with pytest.raises(VerificationException, match="could not be fetched"):
+        check(verifier, body, headers)
+    fetch.chains[ECHO_URL] = pki.chain
+    # WHEN the same URL comes again within the minute THEN it is refused without a download
+    for later in (0.0, 30.0, 59.9):
+        seconds[0] = 1000.0 + later
+        with pytest.raises(VerificationException, match=r"could not be fetched.*recently"):
+            check(verifier, body, headers)
+    assert fetch.calls == [ECHO_URL]
+    # AND another URL is not held back by it
+    other = "https://s3.amazonaws.com/echo.api/other.pem"
+    fetch.chains[other] = pki.chain
+    check(verifier, body, pki.headers(body.encode(), url=other))
+    # AND once the minute is up it is downloaded again, and passes
+    seconds[0] = 1060.0
+    check(verifier, body, headers)
+    assert fetch.calls == [ECHO_URL, other, ECHO_URL]
+
+
+def test_a_chain_that_fails_its_checks_is_remembered_too(pki, stranger):
+    # GIVEN a URL serving a chain nobody trusts
+    fetch = ChainServer({ECHO_URL: stranger.chain})
+    verifier = pki.verifier(clock=clock_at(pki.now), fetch=fetch, monotonic=lambda: 0.0)
+    body = event_body("launch.json", pki.now)
+    # WHEN it is asked for twice THEN both are refused for the same reason, one download
+    for _ in range(2):
+        with pytest.raises(VerificationException, match="not trusted"):
+            check(verifier, body, stranger.headers(body.encode()))
+    assert fetch.calls == [ECHO_URL]
+
+
+def test_remembered_failures_stay_bounded(pki):
+    # GIVEN more failing URLs than are remembered, the first one first
+    fetch = ChainServer({})
+    verifier = pki.verifier(clock=clock_at(pki.now), fetch=fetch, monotonic=lambda: 0.0)
+    body = event_body("launch.json", pki.now)
+    urls = [f"https://s3.amazonaws.com/echo.api/gone-{n}.pem" for n in range(257)]
+    for url in urls:
+        with pytest.raises(VerificationException, match="could not be fetched"):
+            check(verifier, body, pki.headers(body.encode(), url=url))
+    # WHEN the first comes again THEN it has been forgotten, and is downloaded again
+    with pytest.raises(VerificationException, match="could not be fetched"):
+        check(verifier, body, pki.headers(body.encode(), url=urls[0]))
+    assert fetch.calls.count(urls[0]) == 2
+    # AND the newest is still remembered
+    with pytest.raises(VerificationException, match="recently"):
+        check(verifier, body, pki.headers(body.encode(), url=urls[-1]))
+    assert fetch.calls.count(urls[-1]) == 1
+
+
+def test_downloads_beyond_the_cap_are_refused_at_once(pki):
+    # GIVEN a cap of two, both taken by downloads of two URLs that hang
+    a, b, c = (f"https://s3.amazonaws.com/echo.api/{name}.pem" for name in "abc")
+    fetch = GatedFetch(dict.fromkeys([a, b, c], pki.chain))
+    verifier = pki.verifier(clock=clock_at(pki.now), fetch=fetch, max_downloads=2)
+    body = event_body("launch.json", pki.now)
+    threads, outcomes = in_threads(
+        [
+            lambda url=url: check(verifier, body, pki.headers(body.encode(), url=url))
+            for url in (a, b)
+        ]
+    )
+    wait_until(lambda: verifier.downloads.in_use == 2)
+    # WHEN a third URL, or a second request for a busy one, needs a download
+    for url in (c, a):
+        started = time.monotonic()
+        with pytest.raises(VerificationException, match="too many"):
+            check(verifier, body, pki.headers(body.encode(), url=url))
+        # THEN it is refused straight away, and nothing more is fetched
+        assert time.monotonic() - started < 0.5
+    assert sorted(fetch.calls) == [a, b]
+    # AND once the downloads finish, all is well: the refusal was not remembered
+    fetch.release()
+    join(threads)
+    assert outcomes == [None, None]
+    check(verifier, body, pki.headers(body.encode(), url=c))
+    assert verifier.downloads.in_use == 0
+
+
+def test_a_cached_chain_needs_no_slot(pki):
+    # GIVEN a verified request, then the only download slot taken by a hanging download
+    other = "https://s3.amazonaws.com/echo.api/other.pem"
+    fetch = GatedFetch({ECHO_URL: pki.chain, other: pki.chain})
+    fetch.release()
+    verifier = pki.verifier(clock=clock_at(pki.now), fetch=fetch, max_downloads=1)
+    body = event_body("launch.json", pki.now)
+    check(verifier, body, pki.headers(body.encode()))
+    fetch.gate.clear()
+    threads, outcomes = in_threads(
+        [lambda: check(verifier, body, pki.headers(body.encode(), url=other))]
+    )
+    wait_until(lambda: verifier.downloads.in_use == 1)
+    # WHEN a request for the cached chain arrives THEN it passes without waiting
+    check(verifier, body, pki.headers(body.encode()))
+    fetch.release()
+    join(threads)
+    assert outcomes == [None]
+
+
+def test_a_waiter_gives_up_on_a_download_that_hangs(pki, monkeypatch):
+    # GIVEN a download that hangs, and a waiter's patience of 0.2 s
+    monkeypatch.setattr(verify_module, "DOWNLOAD_WAIT", 0.2)
+    fetch = GatedFetch({ECHO_URL: pki.chain})
+    verifier = pki.verifier(clock=clock_at(pki.now), fetch=fetch)
+    body = event_body("launch.json", pki.now)
+    headers = pki.headers(body.encode())
+    threads, outcomes = in_threads([lambda: check(verifier, body, headers)])
+    wait_until(lambda: verifier.downloads.in_use == 1)
+    # WHEN another request for the same URL waits on it THEN it gives up, and frees its slot
+    with pytest.raises(VerificationException, match="taking too long"):
+        check(verifier, body, headers)
+    assert verifier.downloads.in_use == 1
+    fetch.release()
+    join(threads)
+    assert outcomes == [None] and fetch.calls == [ECHO_URL]
