@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ask_sdk_model import RequestEnvelope
 
+from skill.logs import configure_logging
 from skill.storage.dynamodb import DynamoDbStore
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ __all__ = ["TABLE_ENV", "handler"]
 
 TABLE_ENV = "TABLE_NAME"
 log = logging.getLogger(__name__)
-logging.getLogger().setLevel(os.environ.get("LOG_LEVEL", "INFO"))
+configure_logging("INFO", handler=False)
 _skill: CustomSkill | None = None
 
 

@@ -7,9 +7,12 @@ record is and how two devices of one household writing at once end up keeping bo
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import logging
+import os
 import random
+import secrets
 import time
 from abc import ABCMeta, abstractmethod
 from collections.abc import Callable, Iterator
@@ -25,6 +28,7 @@ __all__ = [
     "FIRST_BACKOFF_SECONDS",
     "FORGOTTEN_KEY",
     "KEY_ATTRIBUTE",
+    "LOG_KEY_ENV",
     "MAX_RECORD_BYTES",
     "MAX_SAVE_ATTEMPTS",
     "RECORD_LIFETIME_SECONDS",
@@ -85,9 +89,17 @@ def ours_wins(stored: Attributes, ours: Attributes) -> Attributes:
     return ours
 
 
+LOG_KEY_ENV = "HEART_TO_HEART_LOG_KEY"
+"""A per-deployment secret that keys the households' names in logs. Unset, each process
+draws its own, so a digest links the lines of one process only and cannot be turned back
+into a user id by anyone who can list user ids."""
+_LOG_KEY = os.environ.get(LOG_KEY_ENV, "").encode("utf-8") or secrets.token_bytes(32)
+
+
 def key_digest(key: str) -> str:
-    """A short stable name for a household that is safe to log (never the raw user id)."""
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
+    """A short stable name for a household that is safe to log (never the raw user id): an
+    HMAC, so guessing ids and hashing them does not find the household."""
+    return hmac.new(_LOG_KEY, key.encode("utf-8"), hashlib.sha256).hexdigest()[:12]
 
 
 def household_key(request_envelope: RequestEnvelope | None) -> str:
