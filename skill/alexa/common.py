@@ -74,7 +74,7 @@ def speak_starter(
     `lead` is what the turn answers first ("Saved.", "Welcome back."), said before it.
     """
     composed = compose_starter(turn, session.household, session.phrases, session.rng, lead=lead)
-    session.household.count_starter(session.local_now().date().isoformat())
+    session.household.count_starter(session.local_now().date().isoformat(), session.device)
     session.save()
     add_starter_visual(session.handler_input, turn.starter.text, composed.card_title)
     return reply(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import random
 from datetime import datetime
@@ -131,6 +132,16 @@ class HouseholdSession:
         index = self.rng.choice(choices)
         said[key] = index
         return variants[index].format(**values)
+
+    @property
+    def device(self) -> str:
+        """A short stand-in for the device that asked (for counts kept per device): enough
+        to tell a household's few devices apart, and not its id."""
+        system = getattr(self.handler_input.request_envelope.context, "system", None)
+        device_id = getattr(getattr(system, "device", None), "device_id", None)
+        if not isinstance(device_id, str) or not device_id:
+            return ""
+        return hashlib.sha256(device_id.encode("utf-8")).hexdigest()[:6]
 
     @property
     def new_session(self) -> bool:

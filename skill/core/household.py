@@ -39,6 +39,9 @@ CONVERSATION_TTL = 6 * 3600
 TIME_ZONE_TTL = 7 * 24 * 3600
 MAX_CHECKIN_HISTORY = 30
 STARTER_DAYS_KEPT = 14
+#: Devices counted apart on one day (a counter per device merges without loss); more fold
+#: into the busiest.
+MAX_COUNTED_DEVICES = 8
 MAX_WALKS = 45  # one per (moment, depth, audience) cell
 MAX_NAMES = 4  # turns rotate through everyone named; the check-in is for two
 REMINDER_OFFERS = 2  # the nightly reminder is offered at most this often, two weeks apart
@@ -81,7 +84,7 @@ class Household:
     time_zone_checked_at: float = 0.0
     checkin: CheckIn | None = None
     checkins: list[dict[str, Any]] = field(default_factory=list)
-    daily_starters: dict[str, int] = field(default_factory=dict)
+    daily_starters: dict[str, dict[str, int]] = field(default_factory=dict)
     reminder: dict[str, str] | None = None
     pending_reminder: str | None = None
     updated_at: float = 0.0
@@ -113,11 +116,22 @@ class Household:
         """Whether the device's time zone was asked recently enough (a week) to skip asking."""
         return 0 <= now - self.time_zone_checked_at < TIME_ZONE_TTL
 
-    def count_starter(self, local_day: str) -> None:
-        """Count a starter for the weekly summary; only the last two weeks are kept."""
-        self.daily_starters[local_day] = self.daily_starters.get(local_day, 0) + 1
+    def count_starter(self, local_day: str, device: str = "") -> None:
+        """Count a starter for the weekly summary, on the device that said it: each device
+        only ever raises its own count, so two devices' records merge without losing one
+        (the larger count per device wins). Only the last two weeks are kept."""
+        counts = self.daily_starters.setdefault(local_day, {})
+        if device not in counts and len(counts) >= MAX_COUNTED_DEVICES:
+            device = max(counts, key=counts.__getitem__)
+        counts[device] = counts.get(device, 0) + 1
         for day in sorted(self.daily_starters)[:-STARTER_DAYS_KEPT]:
             del self.daily_starters[day]
+
+    def starters_on(self, days: set[str]) -> int:
+        """How many starters were said on these local days, all devices together."""
+        return sum(
+            sum(counts.values()) for day, counts in self.daily_starters.items() if day in days
+        )
 
     def record_checkin(self, at: float, ratings: list[int | None]) -> None:
         self.checkins.append({"at": at, "ratings": list(ratings)})
@@ -145,7 +159,7 @@ class Household:
             "time_zone_checked_at": self.time_zone_checked_at,
             "checkin": self.checkin.to_dict() if self.checkin else None,
             "checkins": [{"at": c["at"], "ratings": list(c["ratings"])} for c in self.checkins],
-            "daily_starters": dict(self.daily_starters),
+            "daily_starters": {day: dict(counts) for day, counts in self.daily_starters.items()},
             "reminder": dict(self.reminder) if self.reminder else None,
             "pending_reminder": self.pending_reminder,
             "updated_at": self.updated_at,
@@ -196,9 +210,9 @@ class Household:
             if isinstance(c, Mapping)
         ]
         household.daily_starters = {
-            str(day): count
+            str(day): counts
             for day, raw in list(as_dict(data.get("daily_starters")).items())[-STARTER_DAYS_KEPT:]
-            if (count := as_int(raw, 0)) > 0
+            if (counts := _device_counts(raw))
         }
         reminder = data.get("reminder")
         if isinstance(reminder, Mapping) and isinstance(reminder.get("token"), str):
@@ -248,13 +262,28 @@ def merge(stored: Mapping[str, Any], ours: Mapping[str, Any]) -> dict[str, Any]:
     result.checkin = max(checkins, key=lambda c: c.updated_at, default=None)
     history = {c["at"]: c for c in [*theirs_h.checkins, *ours_h.checkins]}
     result.checkins = [history[at] for at in sorted(history)][-MAX_CHECKIN_HISTORY:]
-    for day in set(theirs_h.daily_starters) | set(ours_h.daily_starters):
-        result.daily_starters[day] = max(
-            theirs_h.daily_starters.get(day, 0), ours_h.daily_starters.get(day, 0)
+    result.daily_starters = {}
+    for day in sorted({*theirs_h.daily_starters, *ours_h.daily_starters})[-STARTER_DAYS_KEPT:]:
+        theirs, ours_counts = (
+            theirs_h.daily_starters.get(day, {}),
+            ours_h.daily_starters.get(day, {}),
         )
+        result.daily_starters[day] = {
+            device: max(theirs.get(device, 0), ours_counts.get(device, 0))
+            for device in {*theirs, *ours_counts}
+        }
     merged = result.to_dict()
     merged.update({k: v for k, v in ours.items() if k.startswith("_")})
     return merged
+
+
+def _device_counts(raw: Any) -> dict[str, int]:
+    """One day's starter counts by device; a bare number is the first schema's count for
+    the whole household (kept under the unnamed device)."""
+    if not isinstance(raw, Mapping):
+        return {"": count} if (count := as_int(raw, 0)) > 0 else {}
+    counts = {str(device): count for device, n in raw.items() if (count := as_int(n, 0)) > 0}
+    return dict(sorted(counts.items(), key=lambda item: -item[1])[:MAX_COUNTED_DEVICES])
 
 
 def _conversation(raw: Any) -> Conversation | None:

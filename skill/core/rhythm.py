@@ -40,7 +40,7 @@ def week_summary(household: Household, local_now: datetime) -> WeekSummary:
         c for c in household.checkins if start <= datetime.fromtimestamp(c["at"], tz) < end
     ]
     days = {(start + timedelta(days=i)).date().isoformat() for i in range(7)}
-    starters = sum(n for day, n in household.daily_starters.items() if day in days)
+    starters = household.starters_on(days)
     gaps = [
         abs(a - b) for c in this_week if None not in (ratings := c["ratings"]) for a, b in [ratings]
     ]

@@ -65,9 +65,10 @@ def test_an_unknown_log_level_falls_back_instead_of_failing(monkeypatch, caplog)
     root = logging.getLogger()
     level = root.level
     try:
-        with caplog.at_level(logging.WARNING):
+        root.setLevel(logging.DEBUG)
+        with caplog.at_level(logging.WARNING, logger="skill.logs"):
             configure_logging("WARNING", handler=False)
-        assert root.level == logging.WARNING
+            assert root.level == logging.WARNING
         assert "not a log level" in caplog.text
     finally:
         root.setLevel(level)

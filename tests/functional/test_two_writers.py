@@ -145,6 +145,7 @@ def run_writer(
         clock=clock, rng=random.Random(1000 + writer), time_zone_override="America/New_York"
     )
     device = Device(build_skill(watched, services), USER)
+    device_id = f"amzn1.ask.device.writer-{writer}"  # two Echo devices of one household
     by_text = {starter.text: starter.id for starter in load_library()}
     log = WriterLog(name=f"writer-{writer}")
     start()
@@ -153,7 +154,7 @@ def run_writer(
         clock.advance(1)
         watched.start_request()
         try:
-            out = device.intent(name, slots, new_session_=True)
+            out = device.intent(name, slots, new_session_=True, device_id=device_id)
         except Exception as error:  # an escaped exception is a finding; keep the other going
             log.problems.append(f"turn {number} {name}: {type(error).__name__}: {error}")
             continue
@@ -176,7 +177,7 @@ def run_writer(
     # goes on to the next one), so it is such a request.
     for _ in range(5):
         watched.start_request()
-        device.intent("WeekSummaryIntent", new_session_=True)
+        device.intent("WeekSummaryIntent", new_session_=True, device_id=device_id)
         if watched.saved_cleanly:
             break
     return log
@@ -250,6 +251,12 @@ def assert_nothing_lost(stored: dict[str, Any] | None, logs: list[WriterLog]) ->
     assert heard <= given, f"heard but never given: {sorted(heard - given)[:10]}"
     lost = given - heard
     assert not lost, f"{len(lost)} heard ids lost: {sorted(lost)[:10]}"
+    # AND the week's starter count is every starter either device said (a turn whose read
+    # failed starts from an empty count, so only those may go uncounted)
+    said = sum(len(log.given) for log in logs)
+    unsure = sum(len(log.given_but_not_written) for log in logs)
+    counted = household.starters_on({EVENING.date().isoformat()})
+    assert said - unsure <= counted <= said, (counted, said, unsure)
 
 
 # --- 500 interleaved turns through the skill -------------------------------------------

@@ -174,7 +174,7 @@ def test_to_dict_writes_every_field_and_shares_nothing_mutable():
         conversation=Conversation(starter_id="x"),
         checkin=CheckIn(ratings=[3, None]),
         checkins=[{"at": 1.0, "ratings": [2, 4]}],
-        daily_starters={"2026-11-25": 2},
+        daily_starters={"2026-11-25": {"kitchen": 2}},
         reminder={"token": "t", "time": "21:00"},
         walks={"dinner-1-any": Walk(4, 3, 1, 2)},
     )
@@ -216,3 +216,27 @@ def test_the_reminder_is_offered_twice_at_most_two_weeks_apart():
     household.reminder_offers.clear()
     household.reminder = {"token": "t", "time": "21:00"}
     assert not household.reminder_offer_due(0.0)
+
+
+def test_starter_counts_from_two_devices_merge_without_loss():
+    # GIVEN one record read by two devices, which then each count starters on the same day
+    base = Household()
+    base.count_starter("2026-11-25", "kitchen")
+    stored = base.to_dict()
+    kitchen, bedroom = Household.from_dict(stored), Household.from_dict(stored)
+    for _ in range(3):
+        kitchen.count_starter("2026-11-25", "kitchen")
+    for _ in range(2):
+        bedroom.count_starter("2026-11-25", "bedroom")
+    # WHEN their records merge (either way round)
+    merged = Household.from_dict(merge(kitchen.to_dict(), bedroom.to_dict()))
+    again = Household.from_dict(merge(bedroom.to_dict(), kitchen.to_dict()))
+    # THEN every starter is counted once: 1 + 3 by the kitchen, 2 by the bedroom
+    assert merged.starters_on({"2026-11-25"}) == 6
+    assert again.starters_on({"2026-11-25"}) == 6
+
+
+def test_a_first_schema_day_count_is_kept_and_counting_goes_on():
+    household = Household.from_dict({"daily_starters": {"2026-11-25": 4}})
+    household.count_starter("2026-11-25", "kitchen")
+    assert household.starters_on({"2026-11-25"}) == 5
