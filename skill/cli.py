@@ -6,7 +6,7 @@ import argparse
 import ipaddress
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from skill.logs import configure_logging
 
@@ -48,13 +48,53 @@ def open_household_store(url: str | None):
     return store
 
 
+def fail(message: str) -> SystemExit:
+    """One line on stderr and exit status 2: how every command reports what stops it."""
+    print(f"error: {message}", file=sys.stderr)
+    return SystemExit(2)
+
+
 def store_or_exit(url: str | None):
-    """The store, or a one-line error and exit status 2 for a bad store URL."""
+    """A store that works (created if missing, then read, written and deleted once), or a
+    one-line error and exit status 2."""
+    from skill.storage import StoreUnavailable, describe_error
+
     try:
-        return open_household_store(url)
+        store = open_household_store(url)
     except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
-        raise SystemExit(2) from None
+        raise fail(str(error)) from None
+    except Exception as error:
+        raise fail(f"cannot open the store: {describe_error(error)}") from None
+    try:
+        store.check()
+    except StoreUnavailable as error:
+        raise fail(f"the store {store!r} cannot be used: {error}") from None
+    return store
+
+
+def existing_store_or_exit(url: str | None):
+    """The store as it is, for commands that only look or delete: nothing is created (no
+    file, no directory, no table). None when there is no store at all."""
+    from skill.core.household import merge
+    from skill.storage import SqliteStore, open_store
+
+    try:
+        store = open_store(url, merge=merge)
+    except ValueError as error:
+        raise fail(str(error)) from None
+    if isinstance(store, SqliteStore) and not store.path.is_file():
+        return None
+    return store
+
+
+def on_the_store(action: Callable[[], int], store: object) -> int:
+    """Run an operator command against the store; a store error is one line, exit 2."""
+    from skill.storage import describe_error
+
+    try:
+        return action()
+    except Exception as error:
+        raise fail(f"the store {store!r} failed: {describe_error(error)}") from None
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -135,8 +175,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     """The household's record as JSON on stdout: everything the skill keeps about it."""
     import json
 
-    store = store_or_exit(args.store)
-    record = store.get(args.user)
+    store = existing_store_or_exit(args.store)
+    record = on_the_store(lambda: store.get(args.user), store) if store else None
     if record is None:
         print("no household is stored under that user id", file=sys.stderr)
         return 1
@@ -147,11 +187,18 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_forget(args: argparse.Namespace) -> int:
     """Delete the household's record: what an operator runs when someone asks to be forgotten."""
-    store = store_or_exit(args.store)
-    existed = store.get(args.user) is not None
-    store.delete(args.user)
-    print("forgotten" if existed else "nothing was stored under that user id")
-    return 0
+    store = existing_store_or_exit(args.store)
+    if store is None:
+        print("nothing was stored under that user id")
+        return 0
+
+    def forget() -> int:
+        existed = store.get(args.user) is not None
+        store.delete(args.user)  # even when nothing is stored: a held turn must not come back
+        print("forgotten" if existed else "nothing was stored under that user id")
+        return 0
+
+    return on_the_store(forget, store)
 
 
 def cmd_models(args: argparse.Namespace) -> int:

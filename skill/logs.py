@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+import time
+from collections.abc import Callable
 
-__all__ = ["LOG_LEVEL_ENV", "QUIET_LIBRARIES", "configure_logging"]
+__all__ = ["LOG_LEVEL_ENV", "QUIET_LIBRARIES", "Throttle", "configure_logging"]
 
 LOG_LEVEL_ENV = "LOG_LEVEL"
 #: Their DEBUG lines carry whole requests and responses (botocore logs DynamoDB items, the
@@ -44,3 +47,27 @@ def configure_logging(default: str = "WARNING", *, handler: bool = True) -> None
         logging.getLogger(__name__).warning(
             "%s=%r is not a log level; using %s", LOG_LEVEL_ENV, wanted, default
         )
+
+
+class Throttle:
+    """At most one log line per `seconds` for each kind of failure: an outage is worth a
+    line every few seconds with a count, not one per request (a five-second DynamoDB
+    outage once wrote 22,800 lines)."""
+
+    def __init__(self, seconds: float = 10.0, clock: Callable[[], float] = time.monotonic):
+        self._seconds = seconds
+        self._clock = clock
+        self._last: dict[str, float] = {}
+        self._left_out: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def allow(self, kind: str) -> int | None:
+        """None to stay quiet; else how many lines of this kind were left out since the last."""
+        now = self._clock()
+        with self._lock:
+            last = self._last.get(kind)
+            if last is not None and now - last < self._seconds:
+                self._left_out[kind] = self._left_out.get(kind, 0) + 1
+                return None
+            self._last[kind] = now
+            return self._left_out.pop(kind, 0)

@@ -24,6 +24,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from skill.alexa.events import already_parsed
 from skill.envelopes import envelope_problem
+from skill.storage.base import HouseholdStore
 from skill.verify import AlexaRequestVerifier
 
 __all__ = ["MAX_BODY_BYTES", "create_app"]
@@ -134,8 +135,15 @@ def create_app(
     # POST only: no automatic OPTIONS either, so anything else on `/` is a 405.
     app.add_url_rule("/", "invoke", invoke, methods=["POST"], provide_automatic_options=False)
 
+    store = getattr(skill, "persistence_adapter", None)
+
     @app.get("/health")
-    def health() -> Response:
+    def health() -> Response | tuple[Response, int]:
+        """200 while the household store reads; 503 with the reason while it does not, so
+        a load balancer stops sending people to a server that cannot remember them."""
+        reason = store.health() if isinstance(store, HouseholdStore) else None
+        if reason:
+            return jsonify({"status": "unavailable", "reason": f"household store: {reason}"}), 503
         return jsonify({"status": "ok"})
 
     @app.errorhandler(HTTPException)

@@ -16,7 +16,7 @@ from skill.alexa.services import LOCALE_TIME_ZONES, SkillServices
 from skill.core.fields import noticing_damage
 from skill.core.household import Household, merge
 from skill.core.speech import Phrases
-from skill.storage.base import FORGOTTEN_KEY, VERSION_KEY, key_digest
+from skill.storage.base import FORGOTTEN_KEY, VERSION_KEY, describe_error, key_digest
 
 __all__ = [
     "SUPPORTED_LOCALES",
@@ -174,11 +174,25 @@ class HouseholdSession:
                 if held:
                     # A turn whose save failed earlier joins what is stored, written now.
                     self._household = Household.from_dict(merge(stored, held))
-            except Exception:
-                log.warning("household store unavailable on read", exc_info=True)
+            except Exception as error:
+                self._store_failed("read", error)
                 manager.request_attributes[_STORE_FAILED] = True
                 self._household = Household.from_dict(held)
         return self._household
+
+    def _store_failed(self, operation: str, error: Exception) -> None:
+        """One line with the reason, at most every ten seconds per operation (with a count
+        of the lines left out); the traceback only at DEBUG."""
+        left_out = self.services.failures.allow(f"store {operation}")
+        if left_out is None:
+            return
+        log.warning(
+            "household store unavailable on %s: %s%s",
+            operation,
+            describe_error(error),
+            f" ({left_out} more since the last such line)" if left_out else "",
+            exc_info=log.isEnabledFor(logging.DEBUG),
+        )
 
     def _hold_unsaved(self, record: dict[str, Any]) -> None:
         """Keep this turn for the household's next request instead of losing it.
@@ -211,8 +225,8 @@ class HouseholdSession:
         try:
             manager.persistent_attributes = data
             manager.save_persistent_attributes()
-        except Exception:
-            log.warning("household store unavailable on write", exc_info=True)
+        except Exception as error:
+            self._store_failed("write", error)
             data.pop(VERSION_KEY, None)
             self._hold_unsaved(data)
             return False

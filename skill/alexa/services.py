@@ -13,6 +13,7 @@ from typing import Any
 from skill.core.household import merge
 from skill.core.speech import Phrases, load_phrases
 from skill.core.starters import Library, load_library
+from skill.logs import Throttle
 
 __all__ = ["LOCALE_TIME_ZONES", "PendingRecords", "SkillServices"]
 
@@ -95,6 +96,11 @@ class SkillServices:
     time_zone_override: str | None = None
     settings_timeout: float = 1.0
     pending: PendingRecords = field(default_factory=PendingRecords)
+    failures: Throttle = field(init=False)
+
+    def __post_init__(self) -> None:
+        # On the skill's clock, so a test that moves time on moves the quiet spell too.
+        self.failures = Throttle(clock=self.clock)
 
     def fallback_time_zone(self, locale: str) -> str:
         return LOCALE_TIME_ZONES.get(locale, "UTC")

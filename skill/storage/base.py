@@ -40,7 +40,9 @@ __all__ = [
     "Merge",
     "Sleep",
     "StoreConflictError",
+    "StoreUnavailable",
     "StoredRecord",
+    "describe_error",
     "household_key",
     "key_digest",
     "ours_wins",
@@ -73,6 +75,22 @@ logger = logging.getLogger(__name__)
 
 class StoreConflictError(RuntimeError):
     """Other writers kept winning the race for one household; nothing of ours was written."""
+
+
+class StoreUnavailable(RuntimeError):
+    """The store cannot be used; the message is one line, fit to show an operator."""
+
+
+PROBE_KEY = "heart-to-heart:probe"
+"""Where `check` writes (and deletes) its probe; no Alexa user id looks like it."""
+HEALTH_CACHE_SECONDS = 2.0
+
+
+def describe_error(error: BaseException) -> str:
+    """One short line naming what went wrong, for logs and operators: no traceback, and
+    nothing of the request (store errors carry no user data)."""
+    text = " ".join(str(error).split())[:200]
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
 @dataclass(frozen=True)
@@ -157,6 +175,7 @@ class HouseholdStore(AbstractPersistenceAdapter, metaclass=ABCMeta):
         self._merge: Merge = merge or ours_wins
         self._clock = clock
         self._sleep = sleep
+        self._health: tuple[float, str | None] | None = None
 
     # --- the backend's I/O, all a subclass provides -------------------------------------
 
@@ -198,6 +217,36 @@ class HouseholdStore(AbstractPersistenceAdapter, metaclass=ABCMeta):
     def delete_attributes(self, request_envelope: RequestEnvelope) -> None:
         """Forget the household (e.g. when the skill is disabled)."""
         self.delete(household_key(request_envelope))
+
+    # --- is it usable? --------------------------------------------------------------------
+
+    def check(self) -> None:
+        """Read, write, read back and delete a probe record, as a server does before it
+        answers anyone. Raises StoreUnavailable with a one-line reason."""
+        try:
+            before = self.get(PROBE_KEY) or {VERSION_KEY: 0}
+            probe = {**before, "probe": self._clock()}
+            self.put(PROBE_KEY, probe)
+            if (self.get(PROBE_KEY) or {}).get("probe") != probe["probe"]:
+                raise StoreUnavailable("the probe record did not read back as written")
+            self.delete(PROBE_KEY)
+        except StoreUnavailable:
+            raise
+        except Exception as error:
+            raise StoreUnavailable(describe_error(error)) from error
+
+    def health(self) -> str | None:
+        """None while a read works, else why not: a cheap read, at most every 2 seconds."""
+        now = self._clock()
+        if self._health is not None and now - self._health[0] < HEALTH_CACHE_SECONDS:
+            return self._health[1]
+        try:
+            self._read(PROBE_KEY)
+            reason = None
+        except Exception as error:
+            reason = describe_error(error)
+        self._health = (now, reason)
+        return reason
 
     # --- plain keys, for operators and tests ---------------------------------------------
 
