@@ -79,7 +79,6 @@ def finish_checkin(session: HouseholdSession) -> None:
     if checkin is not None and any(r is not None for r in checkin.ratings):
         household.record_checkin(checkin.started_at, checkin.ratings)
     household.checkin = None
-    household.updated_at = session.now
 
 
 def start_checkin(session: HouseholdSession, *, lead: Sequence[str] = ()) -> Response:
@@ -90,7 +89,6 @@ def start_checkin(session: HouseholdSession, *, lead: Sequence[str] = ()) -> Res
     # The check-in is for two: with more people named, it speaks to "one of you".
     checkin, prompt = flow.start(household.take_turn() % 2, session.now)
     household.checkin = checkin
-    household.updated_at = session.now
     return speak_step(session, prompt, opening=True, lead=lead)
 
 
@@ -103,7 +101,6 @@ def resume_checkin(session: HouseholdSession) -> Response:
     if checkin.step in (flow.Step.RATE_FIRST, flow.Step.RATE_SECOND):
         return speak_step(session, flow.current(checkin), lead=lead)
     prompt = flow.advance(checkin, session.now)
-    session.household.updated_at = session.now
     return speak_step(session, prompt, lead=lead)
 
 
@@ -112,7 +109,6 @@ def continue_checkin(session: HouseholdSession) -> Response:
     checkin = live_checkin(session)
     assert checkin is not None
     prompt = flow.advance(checkin, session.now)
-    session.household.updated_at = session.now
     return speak_step(session, prompt)
 
 
@@ -153,7 +149,6 @@ class RatingHandler(SkillHandler):
             slot_value(handler_input, "rating"), slot_value(handler_input, "otherRating")
         )
         prompt = flow.rate(checkin, reading, session.now)
-        session.household.updated_at = session.now
         return speak_step(session, prompt)
 
 

@@ -134,7 +134,6 @@ def set_nightly(session: HouseholdSession, at: time) -> Response:
     previous = household.reminder
     household.reminder = {"token": token, "time": at.strftime("%H:%M")}
     household.pending_reminder = None
-    household.updated_at = session.now
     session.save()
     if previous and previous.get("token") != token:
         _delete_quietly(session, previous["token"])
@@ -196,7 +195,6 @@ class CancelReminderHandler(SkillHandler):
             log.warning("reminder delete failed: %s", type(error).__name__)
             return reply(handler_input, [session.line("reminder_delete_failed")])
         household.reminder = None
-        household.updated_at = session.now
         session.save()
         return reply(handler_input, [session.line("reminder_deleted")])
 

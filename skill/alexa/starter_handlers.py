@@ -180,7 +180,6 @@ class AudienceHandler(SettingHandler):
                 reprompt=session.line("audience_reprompt"),
             )
         session.household.audience = audience
-        session.household.updated_at = session.now
         return self.confirm(session, f"audience_{audience}")
 
 
@@ -208,7 +207,6 @@ class NamesHandler(SettingHandler):
             )
         session.household.names = clean[:MAX_NAMES]
         session.household.next_speaker = 0
-        session.household.updated_at = session.now
         key = "names_saved" if len(clean) == 2 else "names_saved_group"
         return self.confirm(session, key, names=spoken_list(session.household.names))
 
@@ -224,5 +222,4 @@ class PhoneReminderHandler(SettingHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         session = self.session(handler_input)
         session.household.phone_reminder = self.on
-        session.household.updated_at = session.now
         return self.confirm(session, "phone_reminder_on" if self.on else "phone_reminder_off")

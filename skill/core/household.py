@@ -38,6 +38,8 @@ MAX_FAVOURITES = 50
 CONVERSATION_TTL = 6 * 3600
 TIME_ZONE_TTL = 7 * 24 * 3600
 MAX_CHECKIN_HISTORY = 30
+#: What a merge takes whole from the record that changed its settings last.
+SETTINGS = ("audience", "names", "phone_reminder", "time_zone", "reminder", "pending_reminder")
 STARTER_DAYS_KEPT = 14
 #: Devices counted apart on one day (a counter per device merges without loss); more fold
 #: into the busiest.
@@ -136,6 +138,16 @@ class Household:
     def record_checkin(self, at: float, ratings: list[int | None]) -> None:
         self.checkins.append({"at": at, "ratings": list(ratings)})
         del self.checkins[:-MAX_CHECKIN_HISTORY]
+
+    def stamp(self, as_read: Mapping[str, Any], now: float) -> None:
+        """Date the settings `now` if they changed since `as_read` (the record as read).
+
+        A merge takes the settings of whichever record changed them last, so every change
+        must carry its time; stamped here, once, so no handler can forget to.
+        """
+        now_as_dict = self.to_dict()
+        if any(now_as_dict[name] != as_read.get(name) for name in SETTINGS):
+            self.updated_at = now
 
     def to_dict(self) -> dict[str, Any]:
         """The record as plain JSON-ready data, sharing nothing mutable with the household.

@@ -21,3 +21,21 @@ def test_the_core_imports_nothing_from_the_edges(module):
             imported.add(node.module)
     outward = sorted(name for name in imported if name.startswith(FORBIDDEN))
     assert not outward, f"{module.name} imports {outward}: keep skill/core free of the edges"
+
+
+ALEXA = CORE.parent / "alexa"
+
+
+@pytest.mark.parametrize("module", sorted(ALEXA.glob("*.py")), ids=lambda p: p.name)
+def test_no_handler_dates_the_household_itself(module):
+    # The core stamps `updated_at` when the settings change (Household.stamp, called by the
+    # one save); a handler that did it too could forget it somewhere and lose a change.
+    tree = ast.parse(module.read_text(encoding="utf-8"))
+    stamps = [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign | ast.AugAssign)
+        for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+        if isinstance(target, ast.Attribute) and target.attr == "updated_at"
+    ]
+    assert not stamps, f"{module.name} sets updated_at on lines {stamps}"

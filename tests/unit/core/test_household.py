@@ -240,3 +240,28 @@ def test_a_first_schema_day_count_is_kept_and_counting_goes_on():
     household = Household.from_dict({"daily_starters": {"2026-11-25": 4}})
     household.count_starter("2026-11-25", "kitchen")
     assert household.starters_on({"2026-11-25"}) == 5
+
+
+def test_the_settings_are_dated_when_they_change_and_only_then():
+    household = Household(names=["Sam", "Alex"], updated_at=100.0)
+    as_read = household.to_dict()
+    household.count_starter("2026-11-25")
+    household.stamp(as_read, now=200.0)
+    assert household.updated_at == 100.0, "a starter is not a change of settings"
+    household.audience = "friends"
+    household.stamp(as_read, now=300.0)
+    assert household.updated_at == 300.0
+
+
+def test_a_name_change_survives_a_merge_with_a_device_that_only_took_turns():
+    # GIVEN two devices that read the same record
+    stored = Household(names=["Sam", "Alex"], updated_at=100.0).to_dict()
+    renaming, talking = Household.from_dict(stored), Household.from_dict(stored)
+    # WHEN one renames them and the other, a moment later, only hears a starter
+    renaming.names = ["Sam", "Alexis"]
+    renaming.stamp(stored, now=200.0)
+    talking.count_starter("2026-11-25", "kitchen")
+    talking.stamp(stored, now=201.0)
+    # THEN the new names win the merge, whichever record is written last
+    assert Household.from_dict(merge(renaming.to_dict(), talking.to_dict())).names[1] == "Alexis"
+    assert Household.from_dict(merge(talking.to_dict(), renaming.to_dict())).names[1] == "Alexis"
