@@ -1,20 +1,90 @@
-"""The production WSGI server (gunicorn) for `heart-to-heart serve`.
+"""The production WSGI server for `heart-to-heart serve`: gunicorn with gevent workers.
 
-Each worker process builds its own skill and store connection after the fork, so no
-SQLite handle or HTTP pool is shared between processes.
+Why gevent: the thread-per-request worker used before (gunicorn's gthread, 2 workers x 4
+threads) gave a thread to every connection that had begun a request until the request was
+complete, so ten clients sending a header byte a second kept /health and Alexa waiting for
+as long as they kept going. In a gevent worker each connection is a greenlet on one event
+loop, so a slow or idle client costs a few kilobytes, not a thread. gunicorn also closes a
+connection whose headers have not all arrived `KEEPALIVE_SECONDS` after it opened (or after
+its last answer), which ends idle keep-alive connections too. Then `read_bodies_first` reads
+the body in full, within `MAX_BODY_BYTES` and `BODY_SECONDS`, before Flask sees the request.
+
+Importing this module monkey-patches the standard library for gevent (see below): import it
+only in the process that is going to serve. Each worker process builds its own skill and
+store connection after the fork, so no SQLite handle or HTTP pool is shared between processes.
 """
 
 from __future__ import annotations
 
-import os
-from typing import TYPE_CHECKING, Any
+# gevent's workers patch the standard library when they start, but by then the process may
+# hold modules that copied the unpatched `ssl.SSLContext` (botocore does, through urllib3),
+# and a DynamoDB store then fails in every worker with a RecursionError. `serve` in
+# skill/cli.py imports this module before it opens the store: patching here is early enough.
+from gevent import monkey
 
-from gunicorn.app.base import BaseApplication
+monkey.patch_all()
+
+import io  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+from collections.abc import Iterable  # noqa: E402
+from typing import TYPE_CHECKING, Any  # noqa: E402
+
+import gevent  # noqa: E402
+from gunicorn.app.base import BaseApplication  # noqa: E402
 
 if TYPE_CHECKING:
+    from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+
     from ask_sdk_webservice_support.verifier import AbstractVerifier
 
-__all__ = ["serve"]
+__all__ = ["BODY_SECONDS", "KEEPALIVE_SECONDS", "WORKER_CONNECTIONS", "read_bodies_first", "serve"]
+
+# Connections one worker holds at once; past that it stops accepting until one closes.
+WORKER_CONNECTIONS = 1000
+# Time a client has to send a request's headers, on a new or a kept-alive connection.
+KEEPALIVE_SECONDS = 2
+# Time a client has to send a request's body once its headers are in. Alexa's are a few KB.
+BODY_SECONDS = 5
+
+
+def _refusal(start_response: StartResponse, status: str, message: str) -> list[bytes]:
+    """The app's own kind of refusal (skill/web.py): a short JSON error."""
+    body = json.dumps({"error": message}).encode() + b"\n"
+    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+    start_response(status, headers)
+    return [body]
+
+
+def read_bodies_first(app: WSGIApplication, limit: int, seconds: float) -> WSGIApplication:
+    """Read each request body in full, at most `limit` bytes within `seconds`, before `app`.
+
+    A chunked body over Flask's limit would otherwise reach the app cut off at the limit
+    (werkzeug stops reading there without a 413), and a body sent a byte a second would keep
+    its connection for as long as the client liked. Over the limit is a 413, too slow a 408.
+    A declared length over the limit passes straight through: Flask refuses it unread.
+    """
+
+    def read_first(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        declared = environ.get("CONTENT_LENGTH") or ""
+        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        if not chunked and (not declared.isdigit() or int(declared) > limit):
+            return app(environ, start_response)
+        deadline = gevent.Timeout(seconds)
+        try:
+            with deadline:
+                body = environ["wsgi.input"].read(limit + 1)
+        except gevent.Timeout as error:
+            if error is not deadline:
+                raise
+            return _refusal(start_response, "408 Request Timeout", "the body came too slowly")
+        if len(body) > limit:
+            return _refusal(start_response, "413 Content Too Large", "the body is too large")
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        return app(environ, start_response)
+
+    return read_first
 
 
 class _Server(BaseApplication):
@@ -38,7 +108,7 @@ def serve(
     port: int,
     verify: bool,
     workers: int | None = None,
-    threads: int = 4,
+    connections: int = WORKER_CONNECTIONS,
     verifier: AbstractVerifier | None = None,
 ) -> None:
     """Serve until interrupted. `verify=False` is dev mode: no signature checks.
@@ -50,21 +120,28 @@ def serve(
     from skill.alexa import build_skill
     from skill.alexa.builder import SKILL_ID_ENV
     from skill.cli import open_household_store
-    from skill.web import create_app
+    from skill.web import MAX_BODY_BYTES, create_app
 
     skill_id = os.environ.get(SKILL_ID_ENV) or None
 
-    def factory() -> Any:
+    def factory() -> WSGIApplication:
         skill = build_skill(open_household_store(store_url), skill_id=skill_id)
-        return create_app(skill, verify=verify, skill_id=skill_id, verifier=verifier)
+        app = create_app(skill, verify=verify, skill_id=skill_id, verifier=verifier)
+        return read_bodies_first(app, MAX_BODY_BYTES, BODY_SECONDS)
 
     _Server(
         factory,
         {
             "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
             "workers": workers or (os.cpu_count() or 1),
-            "threads": threads,
-            "worker_class": "gthread",
+            "worker_class": "gevent",
+            "worker_connections": connections,
+            "keepalive": KEEPALIVE_SECONDS,
+            # gunicorn's own header limits (its defaults, stated): past them it answers 431
+            # (too many or too long header fields) or 414 (request line), in its own HTML.
+            "limit_request_line": 4094,
+            "limit_request_fields": 100,
+            "limit_request_field_size": 8190,
             "timeout": 30,
             "graceful_timeout": 5,
             "accesslog": None,

@@ -1,4 +1,5 @@
-"""`heart-to-heart serve` for real: gunicorn on loopback, over HTTP, in a subprocess."""
+"""`heart-to-heart serve` for real: gunicorn (gevent workers) on loopback, over HTTP, in a
+subprocess."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import load_event, speech
+from tests.unit.storage.helpers import moto_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("serve")]
 
@@ -91,6 +93,19 @@ def test_dev_server_answers_and_data_survives_a_restart(tmp_path: Path):
     with running_server(store, "--dev") as (base, _):
         status, again = post(base, json.dumps(load_event("repeat_intent.json")).encode())
     assert status == 200 and starter in speech(again)
+
+
+def test_dev_server_answers_on_a_dynamodb_store():
+    # GIVEN a DynamoDB store (moto on loopback): botocore builds a TLS context for every
+    # client, which recurses forever if gevent patched ssl after botocore was imported
+    with moto_server() as endpoint:
+        store = f"dynamodb://households?region=us-east-1&endpoint={endpoint}"
+        # WHEN the server opens it and a LaunchRequest arrives
+        with running_server(store, "--dev") as (base, process):
+            status, launch = post(base, json.dumps(load_event("launch.json")).encode())
+    # THEN the skill answers, and gevent had nothing to warn about
+    assert status == 200 and speech(launch)
+    assert "MonkeyPatchWarning" not in process.stderr.read()
 
 
 def test_production_server_refuses_unsigned_requests(tmp_path: Path):
