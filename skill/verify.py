@@ -64,8 +64,8 @@ SKILL_EVENT_TOLERANCE = timedelta(hours=1)
 FETCH_TIMEOUT = 2.0
 MAX_CHAIN_BYTES = 64 * 1024
 CACHE_SIZE = 16
-# Threads allowed to wait on certificate downloads at once (downloading or waiting for
-# another's), per process: half of the four each gunicorn worker runs (skill/server.py).
+# Requests allowed to wait on certificate downloads at once (downloading or waiting for
+# another's), per worker process: a forged flood is refused fast instead of queueing.
 MAX_DOWNLOADS = 2
 # A waiter gives up on another thread's download after the download's own budget and a bit.
 DOWNLOAD_WAIT = FETCH_TIMEOUT + 1.0
