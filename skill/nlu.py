@@ -489,12 +489,13 @@ class Resolver:
         first = next((i for i, found in enumerate(each) if found.intent != FALLBACK_INTENT), None)
         if first is None:
             return whole
-        for start in range(first + 1 if len(clauses) - first > 1 else 0):
+        if len(clauses) - first > 1:
             # a preamble first ("oh wait, theo just sat down, so it's maya, chloe and theo"):
             # the rest may be one request that its commas split
-            rest = self._resolve_words(" ".join(clauses[start:]))
-            if rest.understood:
-                return rest
+            for start in range(first + 1):
+                rest = self._resolve_words(" ".join(clauses[start:]))
+                if rest.understood:
+                    return rest
         heard = [found for found in each if found.understood]
         if not heard:
             return whole

@@ -212,8 +212,7 @@ class HouseholdSession:
         manager = self.handler_input.attributes_manager
         if self._household is None:
             return True
-        self._household.stamp(self._as_read, self.now)
-        data = self._household.to_dict()
+        data = self._household.stamp(self._as_read, self.now)
         if data == self._as_read:
             return not manager.request_attributes.get(_STORE_FAILED)
         if manager.request_attributes.get(_STORE_FAILED):

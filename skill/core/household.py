@@ -139,15 +139,17 @@ class Household:
         self.checkins.append({"at": at, "ratings": list(ratings)})
         del self.checkins[:-MAX_CHECKIN_HISTORY]
 
-    def stamp(self, as_read: Mapping[str, Any], now: float) -> None:
-        """Date the settings `now` if they changed since `as_read` (the record as read).
+    def stamp(self, as_read: Mapping[str, Any], now: float) -> dict[str, Any]:
+        """The record to write (`to_dict`), with the settings dated `now` if they changed
+        since `as_read` (the record as read).
 
         A merge takes the settings of whichever record changed them last, so every change
         must carry its time; stamped here, once, so no handler can forget to.
         """
-        now_as_dict = self.to_dict()
-        if any(now_as_dict[name] != as_read.get(name) for name in SETTINGS):
-            self.updated_at = now
+        record = self.to_dict()
+        if any(record[name] != as_read.get(name) for name in SETTINGS):
+            self.updated_at = record["updated_at"] = now
+        return record
 
     def to_dict(self) -> dict[str, Any]:
         """The record as plain JSON-ready data, sharing nothing mutable with the household.

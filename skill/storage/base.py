@@ -201,14 +201,12 @@ class HouseholdStore(AbstractPersistenceAdapter, metaclass=ABCMeta):
         """The household's attributes with ``"_version"``; ``{"_version": 0}`` if none, plus
         ``"_forgotten_at"`` when the household was deleted (so a turn held from before the
         deletion can be dropped instead of written back)."""
-        key = household_key(request_envelope)
-        record = self._live_record(key)
-        if record is None:
+        attributes = self._stored(household_key(request_envelope))
+        if attributes is None:
             return {VERSION_KEY: 0}
-        attributes = self._decode(key, record)
         if FORGOTTEN_KEY in attributes:
             return {VERSION_KEY: 0, FORGOTTEN_KEY: attributes[FORGOTTEN_KEY]}
-        return {**attributes, VERSION_KEY: record.version}
+        return attributes
 
     def save_attributes(self, request_envelope: RequestEnvelope, attributes: Attributes) -> None:
         """Save the household's attributes; see ``put``."""
@@ -253,13 +251,8 @@ class HouseholdStore(AbstractPersistenceAdapter, metaclass=ABCMeta):
     def get(self, key: str) -> Attributes | None:
         """The stored attributes with ``"_version"``, or None when nothing live is stored
         (a deleted household included)."""
-        record = self._live_record(key)
-        if record is None:
-            return None
-        attributes = self._decode(key, record)
-        if FORGOTTEN_KEY in attributes:
-            return None
-        return {**attributes, VERSION_KEY: record.version}
+        attributes = self._stored(key)
+        return None if attributes is None or FORGOTTEN_KEY in attributes else attributes
 
     def put(self, key: str, attributes: Attributes) -> None:
         """Write attributes if ``attributes["_version"]`` is still the stored version.
@@ -336,6 +329,13 @@ class HouseholdStore(AbstractPersistenceAdapter, metaclass=ABCMeta):
         if record is None or record.expires_at <= self._clock():
             return None
         return record
+
+    def _stored(self, key: str) -> Attributes | None:
+        """The live record's attributes with ``"_version"`` (a tombstone's too), or None."""
+        record = self._live_record(key)
+        if record is None:
+            return None
+        return {**self._decode(key, record), VERSION_KEY: record.version}
 
     def _forgotten(self, key: str, record: StoredRecord) -> bool:
         return FORGOTTEN_KEY in self._decode(key, record)
