@@ -8,9 +8,9 @@ from datetime import datetime
 
 import pytest
 
-from skill.alexa import SkillServices, build_skill
+from skill.alexa import SkillServices
 from skill.core.household import REMINDER_OFFER_GAP
-from tests.conftest import NEW_YORK, Clock, Device, ends_session, lines_of, plain_slot, speech
+from tests.conftest import NEW_YORK, Clock, ends_session, lines_of, plain_slot, speech
 from tests.functional.test_reminders import api, permission_answer, reminder_calls
 
 __all__ = ["api"]  # the stand-in Alexa API, shared with the reminder tests
@@ -24,9 +24,8 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def device(sqlite_store, clock):
-    services = SkillServices(clock=clock, rng=random.Random(5), settings_timeout=1.0)
-    return Device(build_skill(sqlite_store, services))
+def device(make_device, clock):
+    return make_device(SkillServices(clock=clock, rng=random.Random(5), settings_timeout=1.0))
 
 
 def a_check_in(device, api, clock, consent: bool) -> dict:
