@@ -136,8 +136,8 @@ class RatingHandler(SkillHandler):
             return True
         if not is_intent_name("AMAZON.FallbackIntent")(handler_input):
             return False
-        session = handler_input.request_envelope.session
-        return (getattr(session, "attributes", None) or {}).get(AWAITING) == "rating"
+        # moved from the session to this request by interceptors.TurnState, like the offer
+        return handler_input.attributes_manager.request_attributes.get(AWAITING) == "rating"
 
     def handle(self, handler_input: HandlerInput) -> Response:
         session = self.session(handler_input)

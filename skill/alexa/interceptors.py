@@ -57,7 +57,7 @@ class TurnState(AbstractRequestInterceptor):
         manager = handler_input.attributes_manager
         session = manager.session_attributes
         manager.request_attributes[OFFERED] = session.pop(OFFER, None)
-        session.pop(AWAITING, None)
+        manager.request_attributes[AWAITING] = session.pop(AWAITING, None)
         request = handler_input.request_envelope.request
         intent = getattr(request, "intent", None) if isinstance(request, IntentRequest) else None
         if intent is not None and intent.name != "AMAZON.FallbackIntent":
