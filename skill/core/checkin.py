@@ -29,6 +29,7 @@ __all__ = [
     "rate",
     "read_rating",
     "start",
+    "stored_ratings",
 ]
 
 CHECKIN_TTL = 3 * 3600
@@ -81,18 +82,22 @@ class CheckIn:
     def from_dict(cls, raw: Any) -> CheckIn | None:
         if not isinstance(raw, dict) or raw.get("step") not in tuple(Step):
             return None
-        ratings = raw.get("ratings")
-        if not isinstance(ratings, list) or len(ratings) != 2:
-            ratings = [None, None]
         return cls(
             step=raw["step"],
-            ratings=[r if type(r) is int and 1 <= r <= 5 else None for r in ratings],
+            ratings=stored_ratings(raw.get("ratings")),
             retried=as_bool(raw.get("retried"), False),
             first_speaker=1 if raw.get("first_speaker") == 1 else 0,
             plan=Plan(choice(raw.get("plan"), tuple(Plan), Plan.STEADY)),
             started_at=as_float(raw.get("started_at"), 0.0),
             updated_at=as_float(raw.get("updated_at"), 0.0),
         )
+
+
+def stored_ratings(value: Any) -> list[int | None]:
+    """Two stored ratings, each 1 to 5 or None (a damaged one is None: not given)."""
+    if not isinstance(value, list) or len(value) != 2:
+        return [None, None]
+    return [r if type(r) is int and 1 <= r <= 5 else None for r in value]
 
 
 @dataclass(frozen=True, slots=True)

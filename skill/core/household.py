@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from skill.core.checkin import CheckIn
+from skill.core.checkin import CheckIn, stored_ratings
 from skill.core.fields import as_bool, as_dict, as_float, as_int, as_list, choice
 from skill.core.heard import MAX_ENCODED, HeardSet, Walk
 from skill.core.moments import Moment
@@ -219,7 +219,7 @@ class Household:
         household.time_zone_checked_at = as_float(data.get("time_zone_checked_at"), 0.0)
         household.checkin = CheckIn.from_dict(data.get("checkin"))
         household.checkins = [
-            {"at": as_float(c.get("at"), 0.0), "ratings": _ratings(c.get("ratings"))}
+            {"at": as_float(c.get("at"), 0.0), "ratings": stored_ratings(c.get("ratings"))}
             for c in as_list(data.get("checkins"))[-MAX_CHECKIN_HISTORY:]
             if isinstance(c, Mapping)
         ]
@@ -318,16 +318,6 @@ def _conversation(raw: Any) -> Conversation | None:
         updated_at=as_float(raw.get("updated_at"), 0.0),
     )
     return conversation
-
-
-def _rating(value: Any) -> int | None:
-    return value if type(value) is int and 1 <= value <= 5 else None
-
-
-def _ratings(value: Any) -> list[int | None]:
-    if type(value) is list and len(value) == 2:
-        return [_rating(value[0]), _rating(value[1])]
-    return [None, None]
 
 
 def migrate(data: Mapping[str, Any]) -> Mapping[str, Any]:
