@@ -31,7 +31,17 @@ from collections.abc import Iterable  # noqa: E402
 from typing import TYPE_CHECKING, Any  # noqa: E402
 
 import gevent  # noqa: E402
+from gunicorn import util  # noqa: E402
 from gunicorn.app.base import BaseApplication  # noqa: E402
+from gunicorn.http.errors import (  # noqa: E402
+    InvalidResponseHeader,
+    InvalidResponseHeaderName,
+    LimitRequestHeaders,
+    LimitRequestLine,
+    ParseException,
+    UnsupportedTransferCoding,
+)
+from gunicorn.workers.ggevent import GeventWorker  # noqa: E402
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
@@ -48,12 +58,53 @@ KEEPALIVE_SECONDS = 2
 BODY_SECONDS = 5
 
 
-def _refusal(start_response: StartResponse, status: str, message: str) -> list[bytes]:
+def _error_body(message: str) -> bytes:
     """The app's own kind of refusal (skill/web.py): a short JSON error."""
-    body = json.dumps({"error": message}).encode() + b"\n"
+    return json.dumps({"error": message}).encode() + b"\n"
+
+
+def _refusal(start_response: StartResponse, status: str, message: str) -> list[bytes]:
+    body = _error_body(message)
     headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
     start_response(status, headers)
     return [body]
+
+
+# What gunicorn's parser refuses before the app sees a request, answered like the app would.
+_PARSE_REFUSALS: tuple[tuple[type[Exception], str, str], ...] = (
+    (LimitRequestHeaders, "431 Request Header Fields Too Large", "the headers are too large"),
+    (LimitRequestLine, "414 URI Too Long", "the request line is too long"),
+    (UnsupportedTransferCoding, "501 Not Implemented", "that transfer coding is not supported"),
+)
+
+
+class JsonRefusingWorker(GeventWorker):
+    """gunicorn's gevent worker, but a request it cannot parse gets the same short JSON
+    refusal as everything the app refuses, instead of gunicorn's HTML page (which also
+    echoes the offending header back)."""
+
+    def handle_error(self, req: Any, client: Any, addr: Any, exc: BaseException) -> None:
+        if not isinstance(exc, ParseException) or isinstance(
+            exc, InvalidResponseHeader | InvalidResponseHeaderName
+        ):
+            # Not the client's fault (an app error, or a header the app tried to send).
+            super().handle_error(req, client, addr, exc)
+            return
+        status, message = "400 Bad Request", "the request could not be read"
+        for kind, kind_status, kind_message in _PARSE_REFUSALS:
+            if isinstance(exc, kind):
+                status, message = kind_status, kind_message
+                break
+        self.log.warning("refused an unreadable request: %s (%s)", status, type(exc).__name__)
+        body = _error_body(message)
+        head = (
+            f"HTTP/1.1 {status}\r\nConnection: close\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        )
+        try:
+            util.write_nonblock(client, head.encode("latin-1") + body)
+        except OSError:
+            self.log.debug("could not send the refusal")
 
 
 def read_bodies_first(app: WSGIApplication, limit: int, seconds: float) -> WSGIApplication:
@@ -134,11 +185,11 @@ def serve(
         {
             "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
             "workers": workers or (os.cpu_count() or 1),
-            "worker_class": "gevent",
+            "worker_class": JsonRefusingWorker,
             "worker_connections": connections,
             "keepalive": KEEPALIVE_SECONDS,
-            # gunicorn's own header limits (its defaults, stated): past them it answers 431
-            # (too many or too long header fields) or 414 (request line), in its own HTML.
+            # gunicorn's own header limits (its defaults, stated): past them the worker answers
+            # 431 (too many or too long header fields) or 414 (request line), in JSON.
             "limit_request_line": 4094,
             "limit_request_fields": 100,
             "limit_request_field_size": 8190,
