@@ -54,10 +54,10 @@ models: install
 	$(UV) run --frozen heart-to-heart models build
 
 lambda-zip: install
-	$(UV) run --frozen python -m skill.packaging lambda-zip --out dist/lambda.zip
+	$(UV) run --frozen python -m skill.tools.packaging lambda-zip --out dist/lambda.zip
 
 skill-package: install
-	$(UV) run --frozen python -m skill.packaging skill-package --out dist $(if $(LAMBDA_ARN),--endpoint $(LAMBDA_ARN))
+	$(UV) run --frozen python -m skill.tools.packaging skill-package --out dist $(if $(LAMBDA_ARN),--endpoint $(LAMBDA_ARN))
 
 clean:
 	rm -rf .venv .pytest_cache .ruff_cache

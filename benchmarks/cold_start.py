@@ -1,6 +1,6 @@
 """Part 3: cold start, each run a fresh interpreter, ours and the baseline taking turns.
 
-Ours: ``import skill.lambda_function``. Baseline: what any ASK SDK Lambda with a DynamoDB
+Ours: ``import skill.doors.lambda_function``. Baseline: what any ASK SDK Lambda with a DynamoDB
 client imports, ``ask_sdk_core.skill_builder`` and ``boto3`` (the bare ``ask_sdk_core``
 package imports next to nothing). The same child also times, as information, loading
 the content (starters and phrases) and everything up to the first answer (import,
@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from benchmarks import Figure, Goal, median, ratio
-from skill.envelopes import envelope, launch_request, new_session
+from skill.tools.envelopes import envelope, launch_request, new_session
 
 __all__ = ["measure", "run"]
 
@@ -28,15 +28,16 @@ GOAL = Goal("<=", 1.15)
 OURS = """
 import json, sys, time
 started = time.perf_counter()
-import skill.lambda_function as entry
+import skill.doors.lambda_function as entry
 imported = time.perf_counter()
 from skill.core.speech import load_phrases
 from skill.core.starters import load_library
 load_library(); load_phrases("en-US")
 content = time.perf_counter()
 from skill.alexa import build_skill
+from skill.core.household import merge
 from skill.storage.memory import MemoryStore
-entry._skill = build_skill(MemoryStore())
+entry._skill = build_skill(MemoryStore(merge=merge))
 entry.handler(json.loads(sys.argv[1]), None)
 answered = time.perf_counter()
 print(json.dumps({"import": imported - started, "content": content - imported,
@@ -109,7 +110,7 @@ def run(quick: bool = False, runs: int | None = None) -> list[Figure]:
     base_import = phase("baseline", "import")
     return [
         Figure(
-            f"import skill.lambda_function / ask_sdk_core.skill_builder + boto3"
+            f"import skill.doors.lambda_function / ask_sdk_core.skill_builder + boto3"
             f" ({base_import * 1000:.0f} ms), n={runs}",
             (ratio(phase("ours", "import"), base_import),),
             goals=(GOAL,),

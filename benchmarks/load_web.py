@@ -3,7 +3,7 @@
     uv run python benchmarks/load_web.py [--seconds 60] [--clients 4] [--workers N]
     uv run python benchmarks/load_web.py --slow-clients [--seconds 5]
 
-The server is `skill.server.serve` (gunicorn, gevent workers) in a child process, with
+The server is `skill.doors.server.serve` (gunicorn, gevent workers) in a child process, with
 request verification ON. Its verifier trusts a private root made at start and is handed
 the chain by an injected fetch, so nothing leaves the machine; everything else (chain and
 signature checks, timestamp, the skill, the SQLite store) is what production runs.
@@ -39,7 +39,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from skill.envelopes import envelope, intent_request, launch_request, new_session
+from skill.tools.envelopes import envelope, intent_request, launch_request, new_session
 from tests.pki import ECHO_URL, LocalAlexaPki
 
 MAX_SECONDS = 600
@@ -57,8 +57,8 @@ def run_server(port: int, store_url: str, root_pem: bytes, chain_pem: bytes, wor
     """The child process: production `serve`, with a verifier that trusts the private root."""
     from cryptography import x509
 
-    from skill.server import serve
-    from skill.verify import AlexaRequestVerifier
+    from skill.doors.server import serve
+    from skill.doors.verify import AlexaRequestVerifier
 
     def fetch(url: str) -> bytes:
         if url != ECHO_URL:

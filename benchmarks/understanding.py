@@ -1,6 +1,6 @@
 """Part 6: understanding a line, as the console (and the Home Assistant door) does it.
 
-The whole grammar is matched with hassil (``skill.nlu``), so a line costs far more than a
+The whole grammar is matched with hassil (``skill.language.nlu``), so a line costs far more than a
 lookup. Shown as information against one in-process hello-world ASK SDK turn, the unit of
 part 1: what understanding adds to a console turn. Every corpus line of en-US, timed
 after one warm-up pass.
@@ -12,9 +12,9 @@ import time
 
 from benchmarks import Figure, median, percentile, ratio
 from benchmarks.workload import hello_world_skill, invoke
-from skill.coverage import load_corpus
-from skill.envelopes import envelope, launch_request, new_session
-from skill.nlu import Resolver
+from skill.language.coverage import load_corpus
+from skill.language.nlu import Resolver
+from skill.tools.envelopes import envelope, launch_request, new_session
 
 __all__ = ["run"]
 

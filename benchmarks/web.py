@@ -1,6 +1,6 @@
 """Part 4: the web service under load, against a bare flask-ask-sdk hello-world app.
 
-Both sides are ``skill.server.serve`` (gunicorn, the same gevent workers and timeouts)
+Both sides are ``skill.doors.server.serve`` (gunicorn, the same gevent workers and timeouts)
 with request verification on: ``AlexaRequestVerifier`` trusting a private root, the
 chain handed over by an injected fetch, so nothing leaves the machine. Ours runs the
 real app and skill on a SQLite file; the baseline swaps in a hello-world skill behind a
@@ -60,16 +60,17 @@ def hello_app(skill: Any, *, verify: bool = True, skill_id: str | None = None, v
 def run_hello_server(port: int, store_url: str, root_pem: bytes, chain_pem: bytes, workers: int):
     """The baseline's server process: ``load_web.run_server`` with the app swapped.
 
-    ``serve`` looks up ``build_skill`` and ``create_app`` when called, so replacing them
+    ``serve`` looks up ``web_app`` in the composition root when called, so replacing it
     here changes only what runs inside the workers, not how gunicorn runs them.
     """
-    import skill.alexa
-    import skill.web
+    import skill.doors.wiring
     from benchmarks.load_web import run_server
     from benchmarks.workload import hello_world_skill
 
-    skill.alexa.build_skill = lambda store, services=None, **_: hello_world_skill()
-    skill.web.create_app = hello_app
+    def hello_web_app(store: Any, *, verify: bool, verifier: Any = None, **_: Any) -> Any:
+        return hello_app(hello_world_skill(), verify=verify, verifier=verifier)
+
+    skill.doors.wiring.web_app = hello_web_app
     run_server(port, store_url, root_pem, chain_pem, workers)
 
 
@@ -79,7 +80,8 @@ def _serve_quietly(side: str, log: str, *args: Any) -> None:
     import os
     import sys
 
-    import skill.server  # noqa: F401  (patches the standard library for gevent: before the app)
+    # Patches the standard library for gevent: before the app.
+    import skill.doors.server  # noqa: F401
 
     with open(log, "ab", buffering=0) as sink:
         os.dup2(sink.fileno(), 1)

@@ -19,9 +19,10 @@ from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
 from ask_sdk_model import RequestEnvelope, Response
 
-from skill.alexa import SkillServices, build_skill
-from skill.envelopes import envelope, intent_request, launch_request, new_session
+from skill.alexa import build_skill
+from skill.service import SkillServices
 from skill.storage import HouseholdStore
+from skill.tools.envelopes import envelope, intent_request, launch_request, new_session
 
 __all__ = [
     "EVENING",

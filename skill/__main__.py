@@ -1,5 +1,5 @@
 import sys
 
-from skill.cli import main
+from skill.doors.cli import main
 
 sys.exit(main())

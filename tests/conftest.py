@@ -13,10 +13,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from ask_sdk_model import RequestEnvelope
 
-from skill.alexa import SkillServices, build_skill
+from skill.alexa import build_skill
 from skill.core.household import merge
 from skill.core.speech import load_phrases, plain_text
-from skill.envelopes import envelope, intent_request, launch_request, new_session
+from skill.service import SkillServices
+from skill.tools.envelopes import envelope, intent_request, launch_request, new_session
 
 EVENTS = Path(__file__).parent / "events"
 NEW_YORK = ZoneInfo("America/New_York")

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import NameOID
 
-from skill.verify import AlexaRequestVerifier
+from skill.doors.verify import AlexaRequestVerifier
 
 ECHO_URL = "https://s3.amazonaws.com/echo.api/echo-api-cert-test.pem"
 EVENTS = Path(__file__).resolve().parent / "events"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import os
+import dataclasses
+from typing import TYPE_CHECKING
 
-from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
 
@@ -17,27 +17,30 @@ from skill.alexa.interceptors import (
     ResponseLogger,
     TurnState,
 )
-from skill.alexa.services import SkillServices
+from skill.service import SkillServices
 
-__all__ = ["SKILL_ID_ENV", "build_skill"]
+if TYPE_CHECKING:
+    from skill.storage import HouseholdStore
 
-SKILL_ID_ENV = "HEART_TO_HEART_SKILL_ID"
+__all__ = ["build_skill"]
 
 
 def build_skill(
-    store: AbstractPersistenceAdapter | None,
+    store: HouseholdStore | None,
     services: SkillServices | None = None,
     *,
     skill_id: str | None = None,
 ) -> CustomSkill:
-    """Build the skill. With `skill_id` (or HEART_TO_HEART_SKILL_ID) set, requests for any
-    other skill are rejected by the SDK before a handler runs.
+    """Build the skill on `store` (None: nothing is remembered, and replies say so). With
+    `skill_id` set, requests for any other skill are rejected by the SDK before a handler
+    runs.
+
+    The household goes through `HouseholdTurn`, not the SDK's persistence adapter: the
+    adapter's save returns nothing, and a turn must know whether its save was stored.
     """
-    services = services or SkillServices()
-    builder = CustomSkillBuilder(
-        persistence_adapter=store, api_client=TimeoutApiClient(services.settings_timeout)
-    )
-    builder.skill_id = skill_id or os.environ.get(SKILL_ID_ENV) or None
+    services = dataclasses.replace(services or SkillServices(), store=store)
+    builder = CustomSkillBuilder(api_client=TimeoutApiClient(services.settings_timeout))
+    builder.skill_id = skill_id or None
     for handler in request_handlers(services):
         builder.add_request_handler(handler)
     builder.add_exception_handler(ApologyExceptionHandler(services))

@@ -23,7 +23,6 @@ __all__ = [
     "RatingHandler",
     "WeekSummaryHandler",
     "continue_checkin",
-    "finish_checkin",
     "live_checkin",
     "resume_checkin",
     "start_checkin",
@@ -63,7 +62,7 @@ def speak_step(
         reminder_at=reminder_at,
     )
     if prompt.done:
-        finish_checkin(session)
+        household.finish_checkin()
     if composed.offer:
         make_offer(session.handler_input, composed.offer)
     if prompt.listen:
@@ -72,24 +71,12 @@ def speak_step(
     return reply(session.handler_input, composed.sentences, reprompt=composed.reprompt)
 
 
-def finish_checkin(session: HouseholdSession) -> None:
-    """Close the check-in and keep its ratings for the weekly summary (never the words)."""
-    household = session.household
-    checkin = household.checkin
-    if checkin is not None and any(r is not None for r in checkin.ratings):
-        household.record_checkin(checkin.started_at, checkin.ratings)
-    household.checkin = None
-
-
 def start_checkin(session: HouseholdSession, *, lead: Sequence[str] = ()) -> Response:
     household = session.household
     live = live_checkin(session)
     if live is not None:
         return speak_step(session, flow.current(live), lead=[*lead, session.line("checkin_resume")])
-    # The check-in is for two: with more people named, it speaks to "one of you".
-    checkin, prompt = flow.start(household.take_turn() % 2, session.now)
-    household.checkin = checkin
-    return speak_step(session, prompt, opening=True, lead=lead)
+    return speak_step(session, household.begin_checkin(session.now), opening=True, lead=lead)
 
 
 def resume_checkin(session: HouseholdSession) -> Response:

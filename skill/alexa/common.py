@@ -11,12 +11,12 @@ from ask_sdk_model import Response
 
 from skill.alexa.context import HouseholdSession
 from skill.alexa.reply import reply
-from skill.alexa.services import SkillServices
 from skill.alexa.visuals import add_starter_visual
 from skill.core import conversation as talk
 from skill.core.conversation import StarterTurn
 from skill.core.moments import Moment, moment_at
 from skill.core.replies import compose_starter
+from skill.service import SkillServices
 
 __all__ = [
     "AWAITING",

@@ -12,11 +12,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import IntentRequest
 
-from skill.alexa.services import LOCALE_TIME_ZONES, SkillServices
-from skill.core.fields import noticing_damage
-from skill.core.household import Household, merge
+from skill.core.household import Household
 from skill.core.speech import Phrases
-from skill.storage.base import FORGOTTEN_KEY, VERSION_KEY, describe_error, key_digest
+from skill.service import LOCALE_TIME_ZONES, SkillServices
+from skill.service.household_turn import HouseholdTurn
+from skill.storage.base import key_digest
 
 __all__ = [
     "SUPPORTED_LOCALES",
@@ -29,18 +29,10 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-_STORE_FAILED = "store_failed"
+# Request attribute: the request's HouseholdTurn.
+_TURN = "household_turn"
 # Session attribute: the variant of each phrase key said last in this session.
 SAID = "said"
-_ADDITIVE = (
-    "heard",
-    "walks",
-    "favourites",
-    "conversation",
-    "checkin",
-    "checkins",
-    "daily_starters",
-)
 
 
 # The locales the skill speaks: exactly those it knows a usual time zone for.
@@ -95,22 +87,30 @@ def slot_id(handler_input: HandlerInput, name: str) -> str | None:
 
 
 class HouseholdSession:
-    """The household for one request: read once, lazily, and written at most once.
-
-    When the store cannot be reached, the skill still answers (from a fresh household, or
-    the one held from a failed save) and keeps the turn for the household's next request,
-    so a failing database never becomes an error answer.
-    """
+    """What a handler needs of one Alexa request: its locale and wording, the device, and
+    the household (a `HouseholdTurn`, one per request however many handlers ask)."""
 
     def __init__(self, handler_input: HandlerInput, services: SkillServices) -> None:
         self.handler_input = handler_input
         self.services = services
-        self.now = services.clock()
         self.locale = locale_of(handler_input)
-        self._household: Household | None = None
-        self._held: dict[str, Any] | None = None  # a failed turn merged in, until written
-        self._as_read: dict[str, Any] = {}
+        attributes = handler_input.attributes_manager.request_attributes
+        turn = attributes.get(_TURN)
+        if not isinstance(turn, HouseholdTurn):
+            turn = attributes[_TURN] = HouseholdTurn(
+                user_id_of(handler_input), services, services.clock()
+            )
+        self.turn: HouseholdTurn = turn
+        self.now = turn.now
         self._zone_info: ZoneInfo | None = None
+
+    @property
+    def household(self) -> Household:
+        return self.turn.household
+
+    def save(self) -> bool:
+        """See `HouseholdTurn.save`: True only when the store has what this turn changed."""
+        return self.turn.save()
 
     @property
     def phrases(self) -> Phrases:
@@ -148,99 +148,6 @@ class HouseholdSession:
         """Whether this request opened the session (a launch or a one-shot)."""
         session = self.handler_input.request_envelope.session
         return session is None or bool(getattr(session, "new", True))
-
-    @property
-    def household(self) -> Household:
-        if self._household is None:
-            manager = self.handler_input.attributes_manager
-            held = self._held = self.services.pending.peek(user_id_of(self.handler_input))
-            try:
-                stored = manager.persistent_attributes
-                with noticing_damage() as damaged:
-                    self._household = Household.from_dict(stored)
-                if damaged:
-                    log.warning(
-                        "household %s: %d damaged field(s) read as their defaults (%s)",
-                        hashed_user(self.handler_input),
-                        len(damaged),
-                        ", ".join(sorted(set(damaged))),
-                    )
-                self._as_read = self._household.to_dict()
-                if held and stored.get(FORGOTTEN_KEY) is not None:
-                    # Deleted since (`forget`, or SkillDisabled seen by another process):
-                    # what was held from before must not bring the household back.
-                    self.services.pending.forget(user_id_of(self.handler_input))
-                    held = self._held = None
-                if held:
-                    # A turn whose save failed earlier joins what is stored, written now.
-                    self._household = Household.from_dict(merge(stored, held))
-            except Exception as error:
-                self._store_failed("read", error)
-                manager.request_attributes[_STORE_FAILED] = True
-                self._household = Household.from_dict(held)
-        return self._household
-
-    def _store_failed(self, operation: str, error: Exception) -> None:
-        """One line with the reason, at most every ten seconds per operation (with a count
-        of the lines left out); the traceback only at DEBUG."""
-        left_out = self.services.failures.allow(f"store {operation}")
-        if left_out is None:
-            return
-        log.warning(
-            "household store unavailable on %s: %s%s",
-            operation,
-            describe_error(error),
-            f" ({left_out} more since the last such line)" if left_out else "",
-            exc_info=log.isEnabledFor(logging.DEBUG),
-        )
-
-    def _hold_unsaved(self, record: dict[str, Any]) -> None:
-        """Keep this turn for the household's next request instead of losing it.
-
-        After a failed read the household was built without its stored settings, so only
-        what adds up (heard starters, favourites, the conversation, check-ins) is held; the
-        stored names and settings must win when the two meet.
-        """
-        if self.handler_input.attributes_manager.request_attributes.get(_STORE_FAILED):
-            record = {key: record[key] for key in _ADDITIVE} | {"updated_at": 0.0}
-        self.services.pending.hold(user_id_of(self.handler_input), record)
-
-    def save(self) -> bool:
-        """Write the household back, only if this request changed it. True when the store
-        has everything this request changed; False when the turn could only be held, so a
-        reply must not say "saved"."""
-        manager = self.handler_input.attributes_manager
-        if self._household is None:
-            return True
-        data = self._household.stamp(self._as_read, self.now)
-        if data == self._as_read:
-            return not manager.request_attributes.get(_STORE_FAILED)
-        if manager.request_attributes.get(_STORE_FAILED):
-            self._hold_unsaved(data)
-            return False
-        version = manager.persistent_attributes.get(VERSION_KEY)
-        if version is not None:
-            data[VERSION_KEY] = version
-        sent = dict(data)
-        try:
-            manager.persistent_attributes = data
-            manager.save_persistent_attributes()
-        except Exception as error:
-            self._store_failed("write", error)
-            data.pop(VERSION_KEY, None)
-            self._hold_unsaved(data)
-            return False
-        if self._held is not None:
-            self.services.pending.release(user_id_of(self.handler_input), self._held)
-            self._held = None
-        sent.pop(VERSION_KEY, None)
-        if any(data.get(key) is not value for key, value in sent.items()):
-            # On a conflict the store merged another device's changes into `data`: carry on
-            # from the merged record so a second save in this request cannot undo them.
-            self._household = Household.from_dict(data)
-            sent = self._household.to_dict()
-        self._as_read = sent
-        return True
 
     def local_now(self) -> datetime:
         """Now on the household's clock: device time zone, cached for a week."""

@@ -18,8 +18,8 @@ from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_core.utils import is_request_type
 from ask_sdk_model import RequestEnvelope, Response
 
-from skill.alexa.context import user_id_of
-from skill.alexa.services import PendingRecords
+from skill.alexa.context import HouseholdSession
+from skill.service import SkillServices
 
 __all__ = ["SkillDisabledHandler", "SkillSerializer", "already_parsed"]
 
@@ -85,8 +85,8 @@ class SkillDisabledHandler(AbstractRequestHandler):
     held in this process for a later write (else that write would bring it back).
     PERSISTED: keep it."""
 
-    def __init__(self, pending: PendingRecords) -> None:
-        self.pending = pending
+    def __init__(self, services: SkillServices) -> None:
+        self.services = services
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return is_request_type(DISABLED)(handler_input)
@@ -94,9 +94,8 @@ class SkillDisabledHandler(AbstractRequestHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         body = getattr(handler_input.request_envelope.request, "body", None) or {}
         if body.get("userInformationPersistenceStatus") == "NOT_PERSISTED":
-            self.pending.forget(user_id_of(handler_input))
             try:
-                handler_input.attributes_manager.delete_persistent_attributes()
+                HouseholdSession(handler_input, self.services).turn.forget()
             except Exception:
                 log.error("could not delete a household after SkillDisabled", exc_info=True)
         return handler_input.response_builder.response

@@ -16,7 +16,6 @@ from skill.alexa.checkin_handlers import (
     RatingHandler,
     WeekSummaryHandler,
     continue_checkin,
-    finish_checkin,
     live_checkin,
     resume_checkin,
     start_checkin,
@@ -38,7 +37,6 @@ from skill.alexa.reminder_handlers import (
     request_nightly,
 )
 from skill.alexa.reply import reply
-from skill.alexa.services import SkillServices
 from skill.alexa.starter_handlers import (
     AudienceHandler,
     DepthShiftHandler,
@@ -55,6 +53,7 @@ from skill.core.checkin import Step
 from skill.core.dialogue import Offer, Repair, hint_key, repair
 from skill.core.moments import Moment, part_of_day
 from skill.core.reminders import DEFAULT_TIME, nightly_time
+from skill.service import SkillServices
 
 __all__ = ["request_handlers"]
 
@@ -191,7 +190,7 @@ class ExitHandler(SkillHandler):
         session = self.session(handler_input)
         offer = offered(handler_input)
         if is_intent_name("GoodnightIntent")(handler_input) and live_checkin(session):
-            finish_checkin(session)
+            session.household.finish_checkin()
             session.save()
             return reply(handler_input, [session.line("checkin_done_goodnight")])
         if is_intent_name("AMAZON.NoIntent")(handler_input) and offer == Offer.REMINDER:
@@ -267,7 +266,7 @@ def request_handlers(services: SkillServices) -> list[AbstractRequestHandler]:
     """Every handler, most specific first; the fallbacks come last."""
     return [
         CanFulfillHandler(),
-        SkillDisabledHandler(services.pending),
+        SkillDisabledHandler(services),
         LaunchHandler(services),
         StarterHandler(services),
         StartOverHandler(services),

@@ -18,7 +18,7 @@ from ask_sdk_model import IntentRequest, Response
 from skill.alexa.common import AWAITING, MISSES, OFFER, OFFERED
 from skill.alexa.context import hashed_user, locale_of
 from skill.alexa.reply import reply
-from skill.alexa.services import SkillServices
+from skill.service import SkillServices
 
 __all__ = ["ApologyExceptionHandler", "RequestLogger", "ResponseLogger", "TurnState"]
 

@@ -11,7 +11,6 @@ from skill.alexa.common import SkillHandler, make_offer, new_starter, speak_star
 from skill.alexa.context import HouseholdSession, slot_id, slot_value
 from skill.alexa.follow_up import follow_up, then_of
 from skill.alexa.reply import reply
-from skill.alexa.services import SkillServices
 from skill.alexa.visuals import add_starter_visual
 from skill.core import conversation as talk
 from skill.core.conversation import FavouriteChange, FavouriteResult
@@ -19,6 +18,7 @@ from skill.core.dialogue import Offer
 from skill.core.household import MAX_NAMES
 from skill.core.moments import Moment
 from skill.core.replies import compose_starter
+from skill.service import SkillServices
 
 __all__ = [
     "AudienceHandler",

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from skill.core.checkin import CheckIn, stored_ratings
+from skill.core.checkin import CheckIn, StepPrompt, start, stored_ratings
 from skill.core.fields import as_bool, as_dict, as_float, as_int, as_list, choice
 from skill.core.heard import MAX_ENCODED, HeardSet, Walk
 from skill.core.moments import Moment
@@ -40,6 +40,16 @@ TIME_ZONE_TTL = 7 * 24 * 3600
 MAX_CHECKIN_HISTORY = 30
 #: What a merge takes whole from the record that changed its settings last.
 SETTINGS = ("audience", "names", "phone_reminder", "time_zone", "reminder", "pending_reminder")
+# What adds up turn by turn, so `merge` keeps both sides of it whatever the record's age.
+ACCUMULATED = (
+    "heard",
+    "walks",
+    "favourites",
+    "conversation",
+    "checkin",
+    "checkins",
+    "daily_starters",
+)
 STARTER_DAYS_KEPT = 14
 #: Devices counted apart on one day (a counter per device merges without loss); more fold
 #: into the busiest.
@@ -139,6 +149,19 @@ class Household:
         self.checkins.append({"at": at, "ratings": list(ratings)})
         del self.checkins[:-MAX_CHECKIN_HISTORY]
 
+    def begin_checkin(self, now: float) -> StepPrompt:
+        """A new check-in, its first speaker taking the household's turn. It is for two:
+        with more people named, it speaks to "one of you"."""
+        self.checkin, prompt = start(self.take_turn() % 2, now)
+        return prompt
+
+    def finish_checkin(self) -> None:
+        """Close the check-in and keep its ratings for the weekly summary (never the words)."""
+        checkin = self.checkin
+        if checkin is not None and any(r is not None for r in checkin.ratings):
+            self.record_checkin(checkin.started_at, checkin.ratings)
+        self.checkin = None
+
     def stamp(self, as_read: Mapping[str, Any], now: float) -> dict[str, Any]:
         """The record to write (`to_dict`), with the settings dated `now` if they changed
         since `as_read` (the record as read).
@@ -235,6 +258,13 @@ class Household:
         household.pending_reminder = pending if isinstance(pending, str) else None
         household.updated_at = as_float(data.get("updated_at"), 0.0)
         return household
+
+
+def accumulated_part(record: Mapping[str, Any]) -> dict[str, Any]:
+    """Only what a turn added up (heard starters, favourites, check-ins, ...), dated never:
+    merged into a stored record it keeps those and leaves every stored setting as it is.
+    For a turn taken without the stored record (it could not be read)."""
+    return {key: record[key] for key in ACCUMULATED if key in record} | {"updated_at": 0.0}
 
 
 def merge(stored: Mapping[str, Any], ours: Mapping[str, Any]) -> dict[str, Any]:

@@ -26,7 +26,6 @@ from skill.storage.base import (
     StoreConflictError,
     StoreUnavailable,
     describe_error,
-    household_key,
     key_digest,
     ours_wins,
 )
@@ -65,7 +64,6 @@ __all__ = [
     "StoreUrl",
     "default_store_url",
     "describe_error",
-    "household_key",
     "key_digest",
     "open_store",
     "ours_wins",
@@ -77,13 +75,13 @@ __all__ = [
 def open_store(
     url: str | None = None,
     *,
-    merge: Merge | None = None,
+    merge: Merge,
     clock: Clock = time.time,
     sleep: Sleep = time.sleep,
 ) -> HouseholdStore:
     """The store a URL names (default: ``default_store_url()``); ValueError if it is bad.
 
-    ``merge(stored, ours)`` resolves two devices saving at once (default: ours wins).
+    ``merge(stored, ours)`` resolves two devices saving at once (the domain's rule).
     Nothing is created or contacted until the store is first used.
     """
     location = parse_store_url(default_store_url() if url is None else url)

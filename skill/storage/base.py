@@ -17,12 +17,7 @@ import time
 from abc import ABCMeta, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
-from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
-
-if TYPE_CHECKING:
-    from ask_sdk_model import RequestEnvelope
+from typing import Any
 
 __all__ = [
     "FIRST_BACKOFF_SECONDS",
@@ -43,7 +38,6 @@ __all__ = [
     "StoreUnavailable",
     "StoredRecord",
     "describe_error",
-    "household_key",
     "key_digest",
     "ours_wins",
 ]
@@ -120,16 +114,6 @@ def key_digest(key: str) -> str:
     return hmac.new(_LOG_KEY, key.encode("utf-8"), hashlib.sha256).hexdigest()[:12]
 
 
-def household_key(request_envelope: RequestEnvelope | None) -> str:
-    """The Alexa account id of the request: one account is one household."""
-    context = getattr(request_envelope, "context", None)
-    user = getattr(getattr(context, "system", None), "user", None)
-    user_id = getattr(user, "user_id", None)
-    if not isinstance(user_id, str) or not user_id:
-        raise ValueError("The request carries no user id, so there is no household to use.")
-    return user_id
-
-
 def _encode(attributes: Attributes) -> str:
     """JSON text of the attributes, refused before any write if it cannot be stored."""
     try:
@@ -156,23 +140,24 @@ def _expected_version(attributes: Attributes) -> int:
     return version
 
 
-class HouseholdStore(AbstractPersistenceAdapter, metaclass=ABCMeta):
-    """ASK persistence adapter keyed by household, with optimistic concurrency.
+class HouseholdStore(metaclass=ABCMeta):
+    """Households' attributes by key (the account id), with optimistic concurrency.
 
-    ``get`` returns the attributes plus ``"_version"``; ``put`` writes only if that version is
-    still current. When another device saved in between, ``merge(stored, ours)`` decides what
-    to write and the save is retried (at most ``MAX_SAVE_ATTEMPTS`` writes, jittered
-    exponential backoff), after which ``StoreConflictError`` is raised.
+    ``read`` returns the attributes plus ``"_version"``; ``put`` writes only if that version
+    is still current. When another device saved in between, ``merge(stored, ours)`` decides
+    what to write and the save is retried (at most ``MAX_SAVE_ATTEMPTS`` writes, jittered
+    exponential backoff), after which ``StoreConflictError`` is raised. The merge is the
+    domain's to decide, so every store is given one: there is no default.
     """
 
     def __init__(
         self,
         *,
-        merge: Merge | None = None,
+        merge: Merge,
         clock: Clock = time.time,
         sleep: Sleep = time.sleep,
     ) -> None:
-        self._merge: Merge = merge or ours_wins
+        self._merge: Merge = merge
         self._clock = clock
         self._sleep = sleep
         self._health: tuple[float, str | None] | None = None
@@ -195,26 +180,18 @@ class HouseholdStore(AbstractPersistenceAdapter, metaclass=ABCMeta):
     def _stored_keys(self, now: float) -> Iterator[str]:
         """Keys of records that have not expired at now."""
 
-    # --- the ASK persistence adapter -----------------------------------------------------
+    # --- households ------------------------------------------------------------------------
 
-    def get_attributes(self, request_envelope: RequestEnvelope) -> Attributes:
-        """The household's attributes with ``"_version"``; ``{"_version": 0}`` if none, plus
-        ``"_forgotten_at"`` when the household was deleted (so a turn held from before the
-        deletion can be dropped instead of written back)."""
-        attributes = self._stored(household_key(request_envelope))
+    def read(self, key: str) -> Attributes:
+        """The household's attributes with ``"_version"`` for a turn that may save them:
+        ``{"_version": 0}`` if none, plus ``"_forgotten_at"`` when the household was deleted
+        (so a turn held from before the deletion can be dropped instead of written back)."""
+        attributes = self._stored(key)
         if attributes is None:
             return {VERSION_KEY: 0}
         if FORGOTTEN_KEY in attributes:
             return {VERSION_KEY: 0, FORGOTTEN_KEY: attributes[FORGOTTEN_KEY]}
         return attributes
-
-    def save_attributes(self, request_envelope: RequestEnvelope, attributes: Attributes) -> None:
-        """Save the household's attributes; see ``put``."""
-        self.put(household_key(request_envelope), attributes)
-
-    def delete_attributes(self, request_envelope: RequestEnvelope) -> None:
-        """Forget the household (e.g. when the skill is disabled)."""
-        self.delete(household_key(request_envelope))
 
     # --- is it usable? --------------------------------------------------------------------
 
@@ -246,22 +223,22 @@ class HouseholdStore(AbstractPersistenceAdapter, metaclass=ABCMeta):
         self._health = (now, reason)
         return reason
 
-    # --- plain keys, for operators and tests ---------------------------------------------
-
     def get(self, key: str) -> Attributes | None:
         """The stored attributes with ``"_version"``, or None when nothing live is stored
         (a deleted household included)."""
         attributes = self._stored(key)
         return None if attributes is None or FORGOTTEN_KEY in attributes else attributes
 
-    def put(self, key: str, attributes: Attributes) -> None:
-        """Write attributes if ``attributes["_version"]`` is still the stored version.
+    def put(self, key: str, attributes: Attributes) -> Attributes:
+        """Write attributes if ``attributes["_version"]`` is still the stored version, and
+        return what is stored now (``attributes`` itself is left as it was).
 
-        On success ``attributes`` is updated in place: ``"_version"`` becomes the new version
-        and, if a merge happened, the other keys become the merged result, so a second save
-        in the same request neither conflicts nor drops the other device's changes.
-        Raises TypeError (not JSON-serialisable) or ValueError (over ``MAX_RECORD_BYTES``)
-        before writing anything, and StoreConflictError when retries run out.
+        What comes back carries the new ``"_version"`` and, if a merge happened, the merged
+        result, so a second save from it neither conflicts nor drops the other device's
+        changes; ``{"_version": 0}`` when the household was deleted meanwhile (nothing is
+        written: the deletion wins). Raises TypeError (not JSON-serialisable) or ValueError
+        (over ``MAX_RECORD_BYTES``) before writing anything, and StoreConflictError when
+        retries run out.
         """
         expected = _expected_version(attributes)
         ours = _without_version(attributes)
@@ -278,11 +255,7 @@ class HouseholdStore(AbstractPersistenceAdapter, metaclass=ABCMeta):
             now = self._clock()
             record = StoredRecord(text, expected + 1, int(now) + RECORD_LIFETIME_SECONDS)
             if self._write(key, record, expected, now):
-                if candidate is not ours:
-                    attributes.clear()
-                    attributes.update(candidate)
-                attributes[VERSION_KEY] = record.version
-                return
+                return {**candidate, VERSION_KEY: record.version}
             logger.info("Save conflict for household %s, attempt %d", key_digest(key), attempt)
             if attempt == MAX_SAVE_ATTEMPTS:
                 break
@@ -291,9 +264,7 @@ class HouseholdStore(AbstractPersistenceAdapter, metaclass=ABCMeta):
             if merged is None:
                 # Deleted since we read it: the deletion wins over what we read before it.
                 logger.info("Household %s was forgotten meanwhile; not written", key_digest(key))
-                attributes.clear()
-                attributes[VERSION_KEY] = 0
-                return
+                return {VERSION_KEY: 0}
             expected, candidate = merged
             text = _encode(candidate)
         logger.warning("Giving up saving household %s after conflicts", key_digest(key))

@@ -88,7 +88,7 @@ class DynamoDbStore(HouseholdStore):
         resource: Any | None = None,
         region: str | None = None,
         endpoint_url: str | None = None,
-        merge: Merge | None = None,
+        merge: Merge,
         clock: Clock = time.time,
         sleep: Sleep = time.sleep,
     ) -> None:

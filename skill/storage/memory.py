@@ -29,7 +29,7 @@ class MemoryStore(HouseholdStore):
         self,
         records: MutableMapping[str, StoredRecord] | None = None,
         *,
-        merge: Merge | None = None,
+        merge: Merge,
         clock: Clock = time.time,
         sleep: Sleep = time.sleep,
     ) -> None:

@@ -55,7 +55,7 @@ class SqliteStore(HouseholdStore):
         self,
         path: str | os.PathLike[str],
         *,
-        merge: Merge | None = None,
+        merge: Merge,
         clock: Clock = time.time,
         sleep: Sleep = time.sleep,
         busy_timeout: float = 5.0,

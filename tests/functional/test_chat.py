@@ -10,8 +10,8 @@ import sys
 import pytest
 
 from skill.alexa import build_skill
-from skill.chat import MIC_CLOSED, NO_ANSWER, REPROMPTED, ChatSession
 from skill.core.starters import load_library
+from skill.tools.chat import MIC_CLOSED, NO_ANSWER, REPROMPTED, ChatSession
 from tests.conftest import lines_of
 
 TEXTS = {s.text for s in load_library()}

@@ -15,8 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from skill.alexa import SkillServices, build_skill
-from skill.storage import SqliteStore
+from skill.alexa import build_skill
+from skill.service import SkillServices
+from skill.storage import SqliteStore, ours_wins
 from skill.storage.base import StoredRecord
 from tests.conftest import Device, custom_slot, plain_slot, speech
 
@@ -93,7 +94,7 @@ def lived_in(tmp_path_factory) -> dict[str, Any]:
     from tests.conftest import Clock
 
     clock = Clock(datetime(2026, 11, 25, 21, 0, tzinfo=ZoneInfo("America/New_York")))
-    with SqliteStore(tmp_path_factory.mktemp("lived") / "h.db") as store:
+    with SqliteStore(tmp_path_factory.mktemp("lived") / "h.db", merge=ours_wins) as store:
         return a_lived_in_record(store, SkillServices(clock=clock))
 
 
@@ -108,7 +109,7 @@ def test_any_damaged_field_still_lets_the_household_take_a_turn_and_save(
     request = data.draw(
         st.sampled_from(["StarterIntent", "AMAZON.NextIntent", "RatingIntent"]), label="request"
     )
-    with SqliteStore(tmp_path_factory.mktemp("damaged") / "h.db") as store:
+    with SqliteStore(tmp_path_factory.mktemp("damaged") / "h.db", merge=ours_wins) as store:
         store_raw(store, damaged(lived_in, path, value))
         before = store._read(USER).version
         device = Device(build_skill(store, SkillServices()), user_id=USER)
@@ -140,7 +141,7 @@ def test_any_damaged_field_still_lets_the_household_take_a_turn_and_save(
 def test_the_damage_found_in_the_field_is_dropped_and_logged_once(
     lived_in, tmp_path, caplog, path, value
 ):
-    with SqliteStore(tmp_path / "h.db") as store:
+    with SqliteStore(tmp_path / "h.db", merge=ours_wins) as store:
         store_raw(store, damaged(lived_in, path, value))
         device = Device(build_skill(store, SkillServices()), user_id=USER)
         before = store._read(USER).version

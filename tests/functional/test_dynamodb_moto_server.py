@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from skill.storage import DynamoDbStore, open_store
+from skill.storage import DynamoDbStore, open_store, ours_wins
 from tests.unit.storage.helpers import moto_server
 from tests.unit.storage.store_contract import DynamoDbHarness, StoreContract
 
@@ -30,7 +30,7 @@ def harness(store_url: str) -> Iterator[DynamoDbHarness]:
     """A fresh households table on the server for each test."""
 
     def open_households(**options: Any) -> DynamoDbStore:
-        store = open_store(store_url, **options)
+        store = open_store(store_url, **{"merge": ours_wins, **options})
         assert isinstance(store, DynamoDbStore)
         return store
 
@@ -47,7 +47,7 @@ class TestDynamoDbOverHttp(StoreContract):
         self, store_url: str, harness: DynamoDbHarness
     ) -> None:
         # GIVEN the store URL of the running server
-        store = open_store(store_url)
+        store = open_store(store_url, merge=ours_wins)
         assert isinstance(store, DynamoDbStore)
         # WHEN its table is described over HTTP
         client = store.client

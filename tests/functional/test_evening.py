@@ -11,10 +11,11 @@ import random
 import statistics
 from datetime import datetime
 
-from skill.alexa import SkillServices, build_skill
-from skill.chat import MIC_CLOSED, ChatSession
+from skill.alexa import build_skill
 from skill.core.speech import word_count
-from skill.nlu import FALLBACK_INTENT
+from skill.language.nlu import FALLBACK_INTENT
+from skill.service import SkillServices
+from skill.tools.chat import MIC_CLOSED, ChatSession
 from tests.conftest import NEW_YORK, Clock
 
 # Written for this test as a couple might speak on their first evening, not from the model.

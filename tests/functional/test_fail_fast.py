@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from skill.alexa import SkillServices, build_skill
-from skill.storage import SqliteStore
-from skill.web import create_app
+from skill.alexa import build_skill
+from skill.doors.web import create_app
+from skill.service import SkillServices
+from skill.storage import SqliteStore, ours_wins
 from tests.conftest import Clock, Device
 
 
@@ -77,8 +78,9 @@ def test_export_from_an_unreachable_dynamodb_is_one_line():
 def test_health_says_503_while_the_store_fails_and_200_when_it_is_back(tmp_path):
     path = tmp_path / "households.db"
     clock = Clock(datetime(2026, 11, 25, 21, 0, tzinfo=UTC))
-    store = SqliteStore(path, clock=clock)
-    client = create_app(build_skill(store, SkillServices()), verify=False).test_client()
+    store = SqliteStore(path, clock=clock, merge=ours_wins)
+    skill = build_skill(store, SkillServices())
+    client = create_app(skill, verify=False, health=store.health).test_client()
     assert client.get("/health").status_code == 200
     store.close()  # the last connection closing folds the write-ahead log into the file
     good = path.read_bytes()
@@ -100,10 +102,10 @@ def test_health_says_503_while_the_store_fails_and_200_when_it_is_back(tmp_path)
 
 def test_an_outage_logs_a_line_every_ten_seconds_not_one_a_request(tmp_path, caplog):
     class DownStore:
-        def get_attributes(self, request_envelope):
+        def read(self, key):
             raise ConnectionError("connection refused")
 
-        save_attributes = delete_attributes = get_attributes
+        put = delete = read
 
     clock = Clock(datetime(2026, 11, 25, 21, 0, tzinfo=UTC))
     device = Device(build_skill(DownStore(), SkillServices(clock=clock)))

@@ -19,11 +19,12 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from skill.alexa import SkillServices, build_skill
+from skill.alexa import build_skill
 from skill.core.household import merge
-from skill.envelopes import envelope, intent_request, launch_request, new_session
+from skill.doors.web import create_app
+from skill.service import SkillServices
 from skill.storage import SqliteStore
-from skill.web import create_app
+from skill.tools.envelopes import envelope, intent_request, launch_request, new_session
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = [

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from skill.alexa import SkillServices, build_skill
-from skill.storage import SqliteStore
+from skill.alexa import build_skill
+from skill.service import SkillServices
+from skill.storage import SqliteStore, ours_wins
 from tests.conftest import Device, custom_slot, lines_of, plain_slot, speech
 
 USER = "amzn1.ask.account.test-household"
@@ -26,18 +27,18 @@ class OutageStore:
         self.reads_fail = False
         self.writes_fail = False
 
-    def get_attributes(self, request_envelope: Any) -> dict[str, Any]:
+    def read(self, key: str) -> dict[str, Any]:
         if self.reads_fail:
             raise ConnectionError("store unreachable")
-        return self.store.get_attributes(request_envelope)
+        return self.store.read(key)
 
-    def save_attributes(self, request_envelope: Any, attributes: dict[str, Any]) -> None:
+    def put(self, key: str, attributes: dict[str, Any]) -> dict[str, Any]:
         if self.writes_fail:
             raise ConnectionError("store unreachable")
-        self.store.save_attributes(request_envelope, attributes)
+        return self.store.put(key, attributes)
 
-    def delete_attributes(self, request_envelope: Any) -> None:
-        self.store.delete_attributes(request_envelope)
+    def delete(self, key: str) -> None:
+        self.store.delete(key)
 
 
 @pytest.fixture
@@ -125,7 +126,7 @@ def test_a_turn_held_during_an_outage_does_not_outlive_forget_from_another_proce
     assert speech(household.intent("SaveFavoriteIntent", new_session_=True)) in NOT_SAVED
     outage.writes_fail = False
     # WHEN an operator runs `forget` for them (another process, its own connection)
-    with SqliteStore(sqlite_store.path) as operator:
+    with SqliteStore(sqlite_store.path, merge=ours_wins) as operator:
         operator.delete(USER)
     # AND the household's next request reaches the server that holds the turn
     household.intent("AMAZON.NextIntent", new_session_=True)

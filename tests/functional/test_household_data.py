@@ -9,7 +9,8 @@ import sys
 
 import pytest
 
-from skill.alexa import SkillServices, build_skill
+from skill.alexa import build_skill
+from skill.service import SkillServices
 from tests.conftest import Device, custom_slot, lines_of, plain_slot, speech
 
 USER = "amzn1.ask.account.test-household"
@@ -72,17 +73,17 @@ def test_a_favourite_whose_save_failed_is_not_confirmed_but_is_written_later(
         def __init__(self) -> None:
             self.fail_next_write = False
 
-        def get_attributes(self, request_envelope):
-            return sqlite_store.get_attributes(request_envelope)
+        def read(self, key):
+            return sqlite_store.read(key)
 
-        def save_attributes(self, request_envelope, attributes):
+        def put(self, key, attributes):
             if self.fail_next_write:
                 self.fail_next_write = False
                 raise ConnectionError("throttled")
-            sqlite_store.save_attributes(request_envelope, attributes)
+            return sqlite_store.put(key, attributes)
 
-        def delete_attributes(self, request_envelope):
-            sqlite_store.delete_attributes(request_envelope)
+        def delete(self, key):
+            sqlite_store.delete(key)
 
     flaky = FlakyStore()
     device = Device(build_skill(flaky, services))

@@ -10,7 +10,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from skill.storage import FORGOTTEN_KEY, KEY_ATTRIBUTE, TTL_ATTRIBUTE, DynamoDbStore
+from skill.storage import FORGOTTEN_KEY, KEY_ATTRIBUTE, TTL_ATTRIBUTE, DynamoDbStore, ours_wins
 from skill.storage.dynamodb import ATTRIBUTES_ATTRIBUTE, VERSION_ATTRIBUTE
 from tests.conftest import ends_session, load_event, speech
 
@@ -24,8 +24,8 @@ def lambda_handler(monkeypatch):
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("TABLE_NAME", TABLE)
     with mock_aws():
-        DynamoDbStore(TABLE, resource=boto3.resource("dynamodb")).create_table()
-        from skill import lambda_function
+        DynamoDbStore(TABLE, resource=boto3.resource("dynamodb"), merge=ours_wins).create_table()
+        from skill.doors import lambda_function
 
         monkeypatch.setattr(lambda_function, "_skill", None)
         yield lambda_function.handler
@@ -65,7 +65,7 @@ def test_events_without_speech_get_an_empty_answer(lambda_handler, event):
 
 def test_importing_the_lambda_entry_imports_no_flask():
     code = (
-        "import sys, skill.lambda_function; "
+        "import sys, skill.doors.lambda_function; "
         "bad = [m for m in sys.modules if m.split('.')[0] in ('flask', 'flask_ask_sdk', "
         "'oscrypto', 'werkzeug', 'gunicorn')]; print(bad); sys.exit(1 if bad else 0)"
     )

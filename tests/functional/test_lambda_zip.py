@@ -17,10 +17,10 @@ from typing import Any
 import boto3
 import pytest
 
-from skill import packaging
-from skill.alexa.builder import SKILL_ID_ENV
-from skill.lambda_function import TABLE_ENV
-from skill.storage import DynamoDbStore
+from skill.doors.lambda_function import TABLE_ENV
+from skill.doors.wiring import SKILL_ID_ENV
+from skill.storage import DynamoDbStore, ours_wins
+from skill.tools import packaging
 from tests.conftest import ends_session, load_event, speech
 from tests.unit.storage.helpers import moto_server
 
@@ -45,7 +45,7 @@ MAX_ZIPPED, MAX_UNZIPPED = 50_000_000, 250_000_000
 RUN_IN_BUNDLE = """
 import json, sys
 sys.path.insert(0, sys.argv[1])
-import skill.lambda_function as entry
+import skill.doors.lambda_function as entry
 replies = [entry.handler(event, None) for event in json.load(sys.stdin)]
 import ask_sdk_core, boto3, botocore, yaml
 origins = {m.__name__: m.__file__ for m in (entry, ask_sdk_core, boto3, botocore, yaml)}
@@ -79,7 +79,9 @@ def bundle(lambda_zip: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 def dynamodb_endpoint() -> Iterator[str]:
     """A moto server on loopback with the households table; the zip carries no moto."""
     with moto_server() as endpoint:
-        DynamoDbStore(TABLE, region="us-east-1", endpoint_url=endpoint).create_table()
+        DynamoDbStore(
+            TABLE, region="us-east-1", endpoint_url=endpoint, merge=ours_wins
+        ).create_table()
         yield endpoint
 
 
@@ -109,10 +111,10 @@ def test_zip_holds_the_whole_skill_package_with_its_content(names: list[str]) ->
     }
     shipped = {name for name in names if name.startswith("skill/") and "__pycache__" not in name}
     assert shipped == sources
-    assert {"skill/lambda_function.py", "skill/content/apl/starter.json"} <= shipped
+    assert {"skill/doors/lambda_function.py", "skill/content/apl/starter.json"} <= shipped
     assert any(name.startswith("skill/content/starters/") for name in shipped)
     # precompiled, so a cold start does not compile the whole dependency tree
-    assert "skill/__pycache__/lambda_function.cpython-311.pyc" in names
+    assert "skill/doors/__pycache__/lambda_function.cpython-311.pyc" in names
 
 
 def test_zip_fits_lambda_and_is_reproducible(lambda_zip: Path) -> None:

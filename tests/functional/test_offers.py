@@ -8,8 +8,8 @@ from datetime import datetime
 
 import pytest
 
-from skill.alexa import SkillServices
 from skill.core.household import REMINDER_OFFER_GAP
+from skill.service import SkillServices
 from tests.conftest import NEW_YORK, Clock, ends_session, lines_of, plain_slot, speech
 from tests.functional.test_reminders import api, permission_answer, reminder_calls
 

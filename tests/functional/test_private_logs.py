@@ -9,9 +9,10 @@ import logging
 import pytest
 from moto import mock_aws
 
-from skill.alexa import SkillServices, build_skill
+from skill.alexa import build_skill
 from skill.core.household import merge
 from skill.logs import QUIET_LIBRARIES, configure_logging
+from skill.service import SkillServices
 from skill.storage import DynamoDbStore, key_digest
 from tests.conftest import Device, custom_slot, plain_slot
 from tests.unit.storage.helpers import use_fake_aws

@@ -22,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from skill.alexa import SkillServices, build_skill
+from skill.alexa import build_skill
 from skill.core.household import (
     MAX_CHECKIN_HISTORY,
     MAX_FAVOURITES,
@@ -32,6 +32,7 @@ from skill.core.household import (
     merge,
 )
 from skill.core.starters import load_library
+from skill.service import SkillServices
 from skill.storage import MAX_RECORD_BYTES, HouseholdStore
 from skill.storage.base import StoredRecord
 from tests.conftest import NEW_YORK, Clock, Device, custom_slot, plain_slot, speech

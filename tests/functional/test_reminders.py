@@ -7,7 +7,8 @@ from datetime import datetime
 
 import pytest
 
-from skill.alexa import SkillServices, build_skill
+from skill.alexa import build_skill
+from skill.service import SkillServices
 from tests.conftest import NEW_YORK, Clock, Device, plain_slot, speech
 from tests.fake_alexa_api import FakeAlexaApi, Route
 

@@ -12,8 +12,9 @@ from datetime import datetime
 
 import pytest
 
-from skill.alexa import SkillServices, build_skill
+from skill.alexa import build_skill
 from skill.core.speech import word_count
+from skill.service import SkillServices
 from tests.conftest import NEW_YORK, Clock, Device, custom_slot, ends_session, plain_slot, speech
 
 MAX_REPLY_WORDS = 35

@@ -9,8 +9,9 @@ from datetime import datetime
 
 import pytest
 
-from skill.alexa import SkillServices, build_skill
+from skill.alexa import build_skill
 from skill.core.starters import load_library
+from skill.service import SkillServices
 from tests.conftest import NEW_YORK, Clock, Device, speech
 from tests.fake_alexa_api import FakeAlexaApi
 

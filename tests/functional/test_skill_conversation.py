@@ -7,9 +7,9 @@ from datetime import datetime
 
 import pytest
 
-from skill.alexa import SkillServices
 from skill.core.household import CONVERSATION_TTL
 from skill.core.starters import load_library
+from skill.service import SkillServices
 from tests.conftest import NEW_YORK, custom_slot, ends_session, plain_slot, speech
 
 LIBRARY = load_library()
@@ -161,10 +161,10 @@ def test_a_failing_store_still_gets_a_starter(services):
     from tests.conftest import Device
 
     class BrokenStore:
-        def get_attributes(self, request_envelope):
+        def read(self, key):
             raise ConnectionError("database down")
 
-        save_attributes = delete_attributes = get_attributes
+        put = delete = read
 
     out = Device(build_skill(BrokenStore(), services)).intent("StarterIntent")
     assert starter_in(out) and "wrong" not in speech(out)
@@ -222,7 +222,7 @@ def _id(text: str) -> str:
 
 @pytest.mark.parametrize("locale", ["en-GB", "fr-FR", "../starters/bedtime", "x" * 300, ""])
 def test_any_locale_gets_a_greeting_never_an_apology(device, locale):
-    from skill.envelopes import launch_request
+    from skill.tools.envelopes import launch_request
 
     request = launch_request()
     request["locale"] = locale

@@ -1,6 +1,6 @@
 """Slow and idle clients against the production server, and its size limits over a socket.
 
-The server is `skill.server.serve` (gunicorn, gevent workers, two of them) with verification
+The server is `skill.doors.server.serve` (gunicorn, gevent workers, two of them) with verification
 on, run by the load harness in a fresh interpreter: its verifier trusts a private root, so
 the LaunchRequests here are really signed and really checked. Under the old thread-per-request
 workers, ten connections sending a header byte a second kept /health and Alexa waiting for as
@@ -22,8 +22,8 @@ import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from benchmarks import load_web
-from skill.envelopes import envelope, launch_request, new_session
-from skill.web import MAX_BODY_BYTES
+from skill.doors.web import MAX_BODY_BYTES
+from skill.tools.envelopes import envelope, launch_request, new_session
 from tests.pki import LocalAlexaPki
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("serve")]

@@ -40,10 +40,11 @@ from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError
 from moto import mock_aws
 
-from skill.alexa import SkillServices, build_skill
+from skill.alexa import build_skill
 from skill.core.household import merge
 from skill.core.starters import load_library
-from skill.storage import DynamoDbStore, HouseholdStore, SqliteStore, key_digest
+from skill.service import SkillServices
+from skill.storage import DynamoDbStore, HouseholdStore, SqliteStore, key_digest, ours_wins
 from skill.storage.base import MAX_SAVE_ATTEMPTS
 from tests.conftest import Clock, Device, custom_slot, lines_of, speech
 from tests.unit.storage.helpers import use_fake_aws
@@ -537,7 +538,7 @@ def test_a_chmod_read_only_sqlite_file_still_gives_a_starter(
     # THEN they hear one, and the log warns without naming them
     hears_a_starter(out)
     assert_warned_without_user(caplog_info, "household store unavailable")
-    with SqliteStore(sqlite_path) as store:
+    with SqliteStore(sqlite_path, merge=ours_wins) as store:
         assert store.get(USER) == before
 
 

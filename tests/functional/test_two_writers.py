@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import copy
 import itertools
-import json
 import random
 import threading
 from collections.abc import Callable, Iterator
@@ -27,19 +26,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ask_sdk_core.attributes_manager import AttributesManager
-from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_model import RequestEnvelope
 
-from skill.alexa import SkillServices, build_skill
-from skill.alexa.context import HouseholdSession
+from skill.alexa import build_skill
 from skill.core import conversation as talk
 from skill.core.heard import HeardSet
 from skill.core.household import MAX_FAVOURITES, Household, merge
 from skill.core.moments import Moment
 from skill.core.starters import DEPTHS, Library, load_library
-from skill.envelopes import envelope, intent_request, new_session
-from skill.storage import HouseholdStore, SqliteStore, StoreConflictError, open_store
+from skill.service import HouseholdTurn, SkillServices
+from skill.storage import HouseholdStore, SqliteStore, StoreConflictError, open_store, ours_wins
 from skill.storage.base import MAX_SAVE_ATTEMPTS
 from tests.conftest import NEW_YORK, Clock, Device, custom_slot, ends_session, lines_of, speech
 from tests.unit.storage.helpers import run_spawned
@@ -82,7 +77,7 @@ class WatchedStore:
         self.start_request()
 
     def start_request(self) -> None:
-        self.read: dict[str, Any] | None = None
+        self.last_read: dict[str, Any] | None = None
         self.written: list[dict[str, Any]] = []
         self.gave_up = False
         self.failed = False
@@ -92,19 +87,19 @@ class WatchedStore:
         """This request read and wrote without giving up or failing."""
         return not (self.gave_up or self.failed)
 
-    def get_attributes(self, request_envelope: Any) -> dict[str, Any]:
+    def read(self, key: str) -> dict[str, Any]:
         try:
-            attributes = self.store.get_attributes(request_envelope)
+            attributes = self.store.read(key)
         except Exception:
             self.failed = True  # e.g. a timeout on a loaded machine: the turn is held
             raise
-        self.read = copy.deepcopy(attributes)
+        self.last_read = copy.deepcopy(attributes)
         return attributes
 
-    def save_attributes(self, request_envelope: Any, attributes: dict[str, Any]) -> None:
+    def put(self, key: str, attributes: dict[str, Any]) -> dict[str, Any]:
         self.written.append(copy.deepcopy(attributes))
         try:
-            self.store.save_attributes(request_envelope, attributes)
+            return self.store.put(key, attributes)
         except StoreConflictError:
             self.gave_up = True
             raise
@@ -112,8 +107,8 @@ class WatchedStore:
             self.failed = True
             raise
 
-    def delete_attributes(self, request_envelope: Any) -> None:
-        self.store.delete_attributes(request_envelope)
+    def delete(self, key: str) -> None:
+        self.store.delete(key)
 
 
 def turn_for(writer: int, number: int) -> tuple[str, dict[str, Any] | None]:
@@ -189,7 +184,7 @@ def record_save(log: WriterLog, watched: WatchedStore, said: str, number: int) -
     "That one" is the conversation's current starter: the stored one, or this device's own
     latest when its previous turn was held after a failed save and merged into this read.
     """
-    read = Household.from_dict(watched.read)
+    read = Household.from_dict(watched.last_read)
     stored_current = read.conversation.starter_id if read.conversation else None
     allowed = {stored_current, log.given[-1] if log.given else None}
     if said in SAVED_LINES and watched.written:
@@ -278,7 +273,7 @@ def test_two_devices_over_dynamodb_http_lose_nothing(moto_server_url: str) -> No
     # with its own skill object and its own connection (two Lambda containers)
     merges = itertools.count()
     stores = [open_store(moto_server_url, merge=counting(merges)) for _ in range(2)]
-    admin = open_store(moto_server_url)
+    admin = open_store(moto_server_url, merge=ours_wins)
     assert admin.ensure_table()
     barrier = threading.Barrier(2)
     logs: list[WriterLog] = []
@@ -333,29 +328,21 @@ def test_two_processes_on_one_sqlite_file_lose_nothing(tmp_path: Path) -> None:
     assert sum(count for _, _, count, _ in reports) > 0
     # AND nothing either of them saved or heard is lost
     logs = [WriterLog(**log) for _, log, _, _ in sorted(reports, key=lambda r: r[0])]
-    with SqliteStore(path) as store:
+    with SqliteStore(path, merge=ours_wins) as store:
         assert_nothing_lost(store.get(USER), logs)
 
 
 # --- the same race, forced, one step at a time ---------------------------------------
 
 
-def handler_input_for(store: Any) -> HandlerInput:
-    """What a handler gets for one request from the household: envelope and attributes."""
-    body = envelope(
-        intent_request("StarterIntent"), user_id=USER, session=new_session(user_id=USER)
-    )
-    request_envelope = build_skill(None).serializer.deserialize(json.dumps(body), RequestEnvelope)
-    manager = AttributesManager(request_envelope=request_envelope, persistence_adapter=store)
-    return HandlerInput(request_envelope=request_envelope, attributes_manager=manager)
-
-
-def services_for(device: int) -> SkillServices:
+def turn_on(store: HouseholdStore, device: int) -> HouseholdTurn:
+    """One device's turn for the household, a second apart per device."""
     clock = Clock(EVENING)
     clock.advance(device)
-    return SkillServices(
-        clock=clock, rng=random.Random(device), time_zone_override="America/New_York"
+    services = SkillServices(
+        store=store, clock=clock, rng=random.Random(device), time_zone_override="America/New_York"
     )
+    return HouseholdTurn(USER, services, clock())
 
 
 def no_sleep(seconds: float) -> None:
@@ -396,12 +383,9 @@ def test_two_sessions_that_read_the_same_version_both_keep_their_favourite(
     library = load_library()
     # GIVEN a household stored at version 1, and one request from each of two devices
     store.put(USER, Household(names=["Sam", "Alex"], updated_at=EVENING.timestamp()).to_dict())
-    first = HouseholdSession(handler_input_for(store), services_for(1))
-    second = HouseholdSession(handler_input_for(store), services_for(2))
+    first, second = turn_on(store, 1), turn_on(store, 2)
     # WHEN both read version 1 before either saves
     assert first.household.names == second.household.names == ["Sam", "Alex"]
-    for session in (first, second):
-        assert session.handler_input.attributes_manager.persistent_attributes["_version"] == 1
     # AND each hears a different starter and saves it as a favourite
     turns = []
     for session, moment in ((first, Moment.BEDTIME), (second, Moment.BRUNCH)):
@@ -410,7 +394,7 @@ def test_two_sessions_that_read_the_same_version_both_keep_their_favourite(
             library,
             now=session.now,
             local_moment=Moment.DINNER,
-            rng=session.rng,
+            rng=session.services.rng,
             moment=moment,
             depth=2,
         )
@@ -467,9 +451,9 @@ class RivalBeforeEveryWrite(WatchedStore):
         self.rival_saves()
         return merge(stored, ours)
 
-    def save_attributes(self, request_envelope: Any, attributes: dict[str, Any]) -> None:
+    def put(self, key: str, attributes: dict[str, Any]) -> dict[str, Any]:
         self.rival_saves()
-        super().save_attributes(request_envelope, attributes)
+        return super().put(key, attributes)
 
 
 def test_a_starter_said_while_the_other_device_kept_winning_is_remembered(

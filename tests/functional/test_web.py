@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from skill.web import MAX_BODY_BYTES, create_app
+from skill.doors.web import MAX_BODY_BYTES, create_app
 from tests.conftest import load_event, speech
 
 

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from skill.verify import AlexaRequestVerifier
-from skill.web import MAX_BODY_BYTES, create_app
+from skill.doors.verify import AlexaRequestVerifier
+from skill.doors.web import MAX_BODY_BYTES, create_app
 from tests.conftest import speech
 from tests.pki import ECHO_URL, ChainServer, LocalAlexaPki, event_body
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from skill.coverage import CORPUS_DIR, FOLLOW_UPS, load_corpus, measure, render
-from skill.models import LOCALES, build_model, load_source
+from skill.language.coverage import CORPUS_DIR, FOLLOW_UPS, load_corpus, measure, render
+from skill.language.models import LOCALES, build_model, load_source
 
 # Measuring takes both cores for a minute or two: kept apart from the timing-sensitive races.
 pytestmark = pytest.mark.xdist_group("writers")

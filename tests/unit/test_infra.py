@@ -19,12 +19,12 @@ import yaml
 from cfnlint.api import ManualArgs, lint_file
 from moto import mock_aws
 
-from skill import packaging
-from skill.alexa.builder import SKILL_ID_ENV
 from skill.core.household import merge
-from skill.lambda_function import TABLE_ENV
-from skill.storage import KEY_ATTRIBUTE, TTL_ATTRIBUTE, VERSION_KEY, DynamoDbStore
-from tests.unit.storage.helpers import envelope_for, use_fake_aws
+from skill.doors.lambda_function import TABLE_ENV
+from skill.doors.wiring import SKILL_ID_ENV
+from skill.storage import KEY_ATTRIBUTE, TTL_ATTRIBUTE, VERSION_KEY, DynamoDbStore, ours_wins
+from skill.tools import packaging
+from tests.unit.storage.helpers import use_fake_aws
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "infra" / "template.yaml"
@@ -130,7 +130,7 @@ def test_handler_is_the_lambda_entry_point(function: dict[str, Any]) -> None:
     module_name, _, name = function["Handler"].rpartition(".")
     handler = getattr(importlib.import_module(module_name), name)
     assert callable(handler)
-    assert function["Handler"] == "skill.lambda_function.handler"
+    assert function["Handler"] == "skill.doors.lambda_function.handler"
 
 
 def test_runtime_and_architecture_match_the_project_and_the_zip(function: dict[str, Any]) -> None:
@@ -214,7 +214,7 @@ def dynamodb(monkeypatch: pytest.MonkeyPatch) -> Iterator[DynamoDbCalls]:
     monkeypatch.delenv(SKILL_ID_ENV, raising=False)
     with mock_aws():
         admin = boto3.resource("dynamodb", region_name="us-east-1")
-        DynamoDbStore(TABLE, resource=admin).create_table()
+        DynamoDbStore(TABLE, resource=admin, merge=ours_wins).create_table()
         yield DynamoDbCalls()
 
 
@@ -223,14 +223,13 @@ def test_policy_allows_exactly_what_the_household_store_calls(
 ) -> None:
     # GIVEN the store the Lambda function uses, on a recorded connection
     store = DynamoDbStore(TABLE, resource=dynamodb.session.resource("dynamodb"), merge=merge)
-    device_a, device_b = envelope_for("household"), envelope_for("household")
-    # WHEN the ASK SDK reads, saves, loses a save race (re-read and merge) and deletes
-    first = store.get_attributes(device_a)
-    stale = store.get_attributes(device_b)
-    store.save_attributes(device_a, {**first, "names": ["Sam", "Alex"]})
-    store.save_attributes(device_b, {**stale, "audience": "friends"})
-    assert store.get_attributes(device_a)[VERSION_KEY] == 2
-    store.delete_attributes(device_a)
+    # WHEN two devices read, save, one loses the race (re-read and merge), and it is deleted
+    first = store.read("household")
+    stale = store.read("household")
+    store.put("household", {**first, "names": ["Sam", "Alex"]})
+    store.put("household", {**stale, "audience": "friends"})
+    assert store.read("household")[VERSION_KEY] == 2
+    store.delete("household")
     # THEN the policy grants exactly those calls: a new call fails here until it is granted,
     # and a grant the code no longer needs fails here until it is removed.
     assert granted_actions(function) == dynamodb.actions
@@ -239,7 +238,7 @@ def test_policy_allows_exactly_what_the_household_store_calls(
 def test_every_event_through_the_lambda_entry_stays_within_the_policy(
     function: dict[str, Any], dynamodb: DynamoDbCalls, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from skill import lambda_function
+    from skill.doors import lambda_function
     from skill.storage import dynamodb as dynamodb_module
 
     monkeypatch.setenv(TABLE_ENV, TABLE)

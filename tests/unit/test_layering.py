@@ -1,29 +1,135 @@
-"""Dependencies point inward: the core stays plain Python, testable without Alexa."""
+"""Dependencies point inward, and no module waits on itself through a circle of imports.
+
+The rooms, from the inside out (docs/design.md draws them):
+core (the domain, plain Python) <- storage, service <- alexa, language <- tools, doors.
+"""
+
+from __future__ import annotations
 
 import ast
 from pathlib import Path
 
 import pytest
 
-CORE = Path(__file__).resolve().parents[2] / "skill" / "core"
-FORBIDDEN = ("ask_sdk", "boto3", "botocore", "flask", "werkzeug", "skill.alexa", "skill.storage",
-             "skill.web", "skill.server", "skill.lambda_function", "skill.cli")  # fmt: skip
+SKILL = Path(__file__).resolve().parents[2] / "skill"
+
+# What each room may not import, at any depth of the module (function-level imports too).
+FORBIDDEN: dict[str, tuple[str, ...]] = {
+    "core": (
+        "ask_sdk", "boto3", "botocore", "flask", "werkzeug", "gunicorn", "gevent", "hassil",
+        "skill.storage", "skill.service", "skill.alexa", "skill.language", "skill.tools",
+        "skill.doors",
+    ),
+    "storage": (
+        "ask_sdk", "flask", "werkzeug", "skill.core", "skill.service", "skill.alexa",
+        "skill.language", "skill.tools", "skill.doors",
+    ),
+    "service": (
+        "ask_sdk", "boto3", "flask", "werkzeug", "skill.alexa", "skill.language",
+        "skill.tools", "skill.doors",
+    ),
+    "alexa": ("boto3", "flask", "werkzeug", "hassil", "skill.language", "skill.tools",
+              "skill.doors"),
+    "language": ("ask_sdk", "boto3", "flask", "skill.storage", "skill.service", "skill.alexa",
+                 "skill.tools", "skill.doors"),
+    "tools": ("skill.doors",),
+}  # fmt: skip
 
 
-@pytest.mark.parametrize("module", sorted(CORE.glob("*.py")), ids=lambda p: p.name)
-def test_the_core_imports_nothing_from_the_edges(module):
-    tree = ast.parse(module.read_text(encoding="utf-8"))
-    imported = set()
-    for node in ast.walk(tree):
+def module_name(path: Path) -> str:
+    parts = path.relative_to(SKILL.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {module_name(path): path for path in sorted(SKILL.rglob("*.py"))}
+
+
+def imports_of(path: Path) -> set[str]:
+    """Every module `path` imports, wherever in the file: `from a import b` names `a.b`
+    when that is a module of ours, else `a`."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
-            imported.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            imported.add(node.module)
-    outward = sorted(name for name in imported if name.startswith(FORBIDDEN))
-    assert not outward, f"{module.name} imports {outward}: keep skill/core free of the edges"
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            for alias in node.names:
+                submodule = f"{node.module}.{alias.name}"
+                found.add(submodule if submodule in MODULES else node.module)
+    return found
 
 
-ALEXA = CORE.parent / "alexa"
+def room_of(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) >= 2 else ""
+
+
+@pytest.mark.parametrize("module", sorted(MODULES), ids=str)
+def test_each_room_imports_only_from_rooms_inside_it(module):
+    forbidden = FORBIDDEN.get(room_of(module), ())
+    outward = sorted(name for name in imports_of(MODULES[module]) if name.startswith(forbidden))
+    assert not outward, f"{module} imports {outward}, outside what its room may use"
+
+
+def test_the_storage_room_knows_nothing_of_alexa():
+    # The store moves households' records; reading a request is the Alexa adapter's job.
+    for module in (name for name in MODULES if name.startswith("skill.storage")):
+        assert not any(
+            name.startswith(("ask_sdk", "skill.alexa")) for name in imports_of(MODULES[module])
+        ), module
+
+
+def test_no_import_circles():
+    graph = {
+        module: {name for name in imports_of(path) if name in MODULES and name != module}
+        for module, path in MODULES.items()
+    }
+    # A package imports its own modules to re-export them: that edge is not a circle.
+    for module in graph:
+        graph[module] = {name for name in graph[module] if not module_contains(name, module)}
+    circles = strongly_connected(graph)
+    assert not circles, f"import circles: {circles}"
+
+
+def module_contains(name: str, module: str) -> bool:
+    return MODULES[module].name == "__init__.py" and name.startswith(module + ".")
+
+
+def strongly_connected(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Tarjan's algorithm: every group of two or more modules that import each other."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    groups: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in sorted(graph[node]):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                groups.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return groups
+
+
+ALEXA = SKILL / "alexa"
 
 
 @pytest.mark.parametrize("module", sorted(ALEXA.glob("*.py")), ids=lambda p: p.name)
@@ -39,3 +145,16 @@ def test_no_handler_dates_the_household_itself(module):
         if isinstance(target, ast.Attribute) and target.attr == "updated_at"
     ]
     assert not stamps, f"{module.name} sets updated_at on lines {stamps}"
+
+
+def test_every_store_is_built_with_the_household_merge_in_one_place():
+    # One composition root opens stores for every door; a store built anywhere else in the
+    # skill could be given a different merge (or, before, none: "ours wins").
+    builders = ("open_store(", "SqliteStore(", "DynamoDbStore(", "MemoryStore(")
+    places = sorted(
+        module
+        for module, path in MODULES.items()
+        if not module.startswith("skill.storage")
+        and any(call in path.read_text(encoding="utf-8") for call in builders)
+    )
+    assert places == ["skill.doors.wiring"]

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from skill.models import (
+from skill.language.models import (
     LOCALES,
     MODELS_DIR,
     build_all,
@@ -19,7 +19,6 @@ from skill.models import (
     check_model,
     expand,
     load_source,
-    main,
     render,
     training_samples,
 )
@@ -27,7 +26,7 @@ from skill.models import (
 SOURCE = load_source()
 MODELS = {locale: build_model(SOURCE, locale) for locale in LOCALES}
 BUILD_HINT = (
-    "run `uv run heart-to-heart models build` (or `uv run python -m skill.models build`) "
+    "run `uv run heart-to-heart models build` (or `uv run python -m skill.language.models build`) "
     "and commit interaction_models/*.json"
 )
 # Custom intents that are naturally short; every other custom intent has 15 samples or more.
@@ -126,7 +125,7 @@ def test_no_sample_carries_punctuation(locale: str) -> None:
 
 
 # Our own budget for what Alexa is trained on, to keep its model builds quick: templates
-# are sampled down (skill.models.TRAINING_SAMPLES), so this grows with templates, not with
+# are sampled down (skill.language.models.TRAINING_SAMPLES), so this grows with templates, not with
 # the sentences they stand for.
 MAX_INTENT_SAMPLES = 2500
 MAX_MODEL_BYTES = 600_000
@@ -350,19 +349,29 @@ def test_load_source_rejects_unknown_locale(tmp_path: Path) -> None:
         load_source(source)
 
 
+def models_command(argv: list[str]) -> int:
+    """`heart-to-heart models ...`, its exit status whether it returns or exits."""
+    from skill.doors.cli import main
+
+    try:
+        return main(["models", *argv])
+    except SystemExit as exit:
+        return int(exit.code or 0)
+
+
 def test_main_build_writes_models(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["build", "--out", str(tmp_path)]) == 0
+    assert models_command(["build", "--out", str(tmp_path)]) == 0
     assert sorted(path.name for path in tmp_path.iterdir()) == sorted(f"{x}.json" for x in LOCALES)
     assert "wrote" in capsys.readouterr().out
 
 
 def test_main_check_passes_on_the_committed_models(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["check"]) == 0, capsys.readouterr().out
+    assert models_command(["check"]) == 0, capsys.readouterr().out
     assert "en-GB: 27 intents" in capsys.readouterr().out
 
 
 def test_main_samples_prints_expansions(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["samples", "AMAZON.NextIntent", "--locale", "en-GB"]) == 0
+    assert models_command(["samples", "AMAZON.NextIntent", "--locale", "en-GB"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("# AMAZON.NextIntent (")
     assert "what's next" in lines
@@ -380,7 +389,8 @@ def test_a_big_template_is_sampled_so_every_choice_still_shows() -> None:
 
 @pytest.mark.parametrize("argv", [["bogus"], [], ["samples", "NoSuchIntent"]])
 def test_main_refuses_bad_usage(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(argv) != 0
+    assert models_command(argv) != 0
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1  # one line says why
 
 
 def test_the_skill_speaks_every_locale_it_has_a_voice_model_for():

@@ -10,8 +10,8 @@ import yaml
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import Intent
 
-from skill.models import LOCALES, MODELS_DIR, build_model, load_source
-from skill.nlu import (
+from skill.language.models import LOCALES, MODELS_DIR, build_model, load_source
+from skill.language.nlu import (
     DEFAULT_SKILL_ID,
     FALLBACK_INTENT,
     Invocation,

@@ -3,7 +3,7 @@ never longer than a day and never after the household asked to be forgotten."""
 
 from __future__ import annotations
 
-from skill.alexa.services import PendingRecords
+from skill.service.pending import PendingRecords
 
 
 class Ticks:

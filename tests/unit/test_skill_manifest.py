@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from skill import packaging
-from skill.models import LOCALES, MODELS_DIR
-from skill.nlu import FALLBACK_INTENT, Resolver
+from skill.language.models import LOCALES, MODELS_DIR
+from skill.language.nlu import FALLBACK_INTENT, Resolver
+from skill.tools import packaging
 
 ROOT = Path(__file__).resolve().parents[2]
 ASK_RESOURCES = ROOT / "infra" / "ask-resources.json"

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from skill.core.speech import PHRASES_DIR, load_phrases
-from skill.models import LOCALES, load_source
-from skill.nlu import Resolver, normalize
+from skill.language.models import LOCALES, load_source
+from skill.language.nlu import Resolver, normalize
 
 SOURCE = load_source()
 SUGGESTIONS = {

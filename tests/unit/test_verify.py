@@ -25,8 +25,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-import skill.verify as verify_module
-from skill.verify import (
+import skill.doors.verify as verify_module
+from skill.doors.verify import (
     MAX_CHAIN_BYTES,
     AlexaRequestVerifier,
     VerificationException,

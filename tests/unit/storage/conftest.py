@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
-from skill.storage import DynamoDbStore
+from skill.storage import DynamoDbStore, ours_wins
 from tests.unit.storage.helpers import use_fake_aws
 from tests.unit.storage.store_contract import DynamoDbHarness, SqliteHarness, StoreHarness
 
@@ -33,7 +33,7 @@ def sqlite_harness(tmp_path: Path) -> Iterator[SqliteHarness]:
 def moto_dynamodb(fake_aws: None) -> Iterator[Any]:
     """An in-process moto DynamoDB (a boto3 resource on it) with the households table."""
     with mock_aws():
-        admin = DynamoDbStore(TABLE, region="us-east-1")
+        admin = DynamoDbStore(TABLE, region="us-east-1", merge=ours_wins)
         admin.create_table()
         yield admin.resource
 

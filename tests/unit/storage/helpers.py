@@ -7,9 +7,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from ask_sdk_model import Context, RequestEnvelope, User
-from ask_sdk_model.interfaces.system import SystemState
-
 from skill.storage import SqliteStore
 
 if TYPE_CHECKING:
@@ -21,7 +18,6 @@ if TYPE_CHECKING:
 __all__ = [
     "FakeClock",
     "append_ids",
-    "envelope_for",
     "moto_server",
     "run_spawned",
     "union_merge",
@@ -53,12 +49,6 @@ def union_merge(stored: dict[str, Any], ours: dict[str, Any]) -> dict[str, Any]:
         if isinstance(value, list) and isinstance(theirs, list):
             merged[name] = theirs + [item for item in value if item not in theirs]
     return merged
-
-
-def envelope_for(user_id: str | None) -> RequestEnvelope:
-    """A request envelope from the given Alexa account (None: no user at all)."""
-    user = None if user_id is None else User(user_id=user_id)
-    return RequestEnvelope(context=Context(system=SystemState(user=user)))
 
 
 def use_fake_aws(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -16,8 +16,6 @@ from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
 import pytest
-from ask_sdk_core.attributes_manager import AttributesManager
-from ask_sdk_model import RequestEnvelope
 
 from skill.storage import (
     FORGOTTEN_KEY,
@@ -28,8 +26,9 @@ from skill.storage import (
     SqliteStore,
     StoreConflictError,
     key_digest,
+    ours_wins,
 )
-from tests.unit.storage.helpers import DAY, FakeClock, envelope_for, union_merge
+from tests.unit.storage.helpers import DAY, FakeClock, union_merge
 
 __all__ = ["DynamoDbHarness", "RawRecord", "SqliteHarness", "StoreContract", "StoreHarness"]
 
@@ -64,7 +63,7 @@ class SqliteHarness:
         self._opened: list[SqliteStore] = []
 
     def open(self, **options: Any) -> SqliteStore:
-        store = SqliteStore(self.path, **options)
+        store = SqliteStore(self.path, **{"merge": ours_wins, **options})
         self._opened.append(store)
         return store
 
@@ -91,10 +90,10 @@ class DynamoDbHarness:
 
     def __init__(self, open_store: Callable[..., HouseholdStore]) -> None:
         self._open_store = open_store
-        self._probe: Any = open_store()
+        self._probe: Any = open_store(merge=ours_wins)
 
     def open(self, **options: Any) -> HouseholdStore:
-        return self._open_store(**options)
+        return self._open_store(**{"merge": ours_wins, **options})
 
     def raw(self, key: str) -> RawRecord | None:
         item = self._probe.table.get_item(Key={"id": key}, ConsistentRead=True).get("Item")
@@ -150,7 +149,7 @@ class StoreContract:
         # GIVEN a store with nothing saved
         store = harness.open()
         # WHEN a new household asks for its attributes
-        attributes = store.get_attributes(envelope_for(HOUSEHOLD))
+        attributes = store.read(HOUSEHOLD)
         # THEN it gets an empty record at version 0, and no household is listed
         assert attributes == {"_version": 0}
         assert store.get(HOUSEHOLD) is None
@@ -161,19 +160,21 @@ class StoreContract:
         store = harness.open()
         attributes = {**RICH_ATTRIBUTES}
         # WHEN they are saved
-        store.save_attributes(envelope_for(HOUSEHOLD), attributes)
-        # THEN the caller's dict carries the new version and a read returns the same data
-        assert attributes["_version"] == 1
-        assert store.get_attributes(envelope_for(HOUSEHOLD)) == {**RICH_ATTRIBUTES, "_version": 1}
+        written = store.put(HOUSEHOLD, attributes)
+        # THEN what comes back carries the new version, the caller's dict is left as it was,
+        # and a read returns the same data
+        assert written == {**RICH_ATTRIBUTES, "_version": 1}
+        assert attributes == RICH_ATTRIBUTES
+        assert store.read(HOUSEHOLD) == {**RICH_ATTRIBUTES, "_version": 1}
         assert list(store.keys()) == [HOUSEHOLD]
 
     def test_data_survives_reopening_the_store(self, harness: StoreHarness) -> None:
         # GIVEN a household saved through one store object
-        harness.open().save_attributes(envelope_for(HOUSEHOLD), {**RICH_ATTRIBUTES})
+        harness.open().put(HOUSEHOLD, {**RICH_ATTRIBUTES})
         # WHEN a brand-new store object opens the same file or table (a restart)
         reopened = harness.open()
         # THEN the household's data is still there
-        assert reopened.get_attributes(envelope_for(HOUSEHOLD)) == {
+        assert reopened.read(HOUSEHOLD) == {
             **RICH_ATTRIBUTES,
             "_version": 1,
         }
@@ -181,10 +182,10 @@ class StoreContract:
     def test_version_key_is_not_stored_as_data(self, harness: StoreHarness) -> None:
         # GIVEN a household read and saved twice
         store = harness.open()
-        attributes = store.get_attributes(envelope_for(HOUSEHOLD))
+        attributes = store.read(HOUSEHOLD)
         attributes["heard"] = ["s-001"]
-        store.save_attributes(envelope_for(HOUSEHOLD), attributes)
-        store.save_attributes(envelope_for(HOUSEHOLD), attributes)
+        attributes = store.put(HOUSEHOLD, attributes)
+        store.put(HOUSEHOLD, attributes)
         # THEN the stored JSON holds only the skill's data, the version sits beside it
         raw = harness.raw(HOUSEHOLD)
         assert raw is not None
@@ -195,26 +196,26 @@ class StoreContract:
         # GIVEN a handler that saves, changes its mind, and saves again
         merges: Calls = []
         store = harness.open(merge=_recording(union_merge, merges))
-        attributes = store.get_attributes(envelope_for(HOUSEHOLD))
+        attributes = store.read(HOUSEHOLD)
         attributes["heard"] = ["s-001"]
-        store.save_attributes(envelope_for(HOUSEHOLD), attributes)
+        attributes = store.put(HOUSEHOLD, attributes)
         attributes["heard"] = ["s-002"]
         # WHEN the second save runs
-        store.save_attributes(envelope_for(HOUSEHOLD), attributes)
+        store.put(HOUSEHOLD, attributes)
         # THEN it simply replaces the first, with no merge involved
-        assert store.get_attributes(envelope_for(HOUSEHOLD)) == {"heard": ["s-002"], "_version": 2}
+        assert store.read(HOUSEHOLD) == {"heard": ["s-002"], "_version": 2}
         assert merges == []
 
     def test_delete_removes_only_that_household(self, harness: StoreHarness) -> None:
         # GIVEN two households with data
         store = harness.open()
-        store.save_attributes(envelope_for(HOUSEHOLD), {"heard": ["s-001"]})
-        store.save_attributes(envelope_for(NEIGHBOURS), {"heard": ["s-002"]})
+        store.put(HOUSEHOLD, {"heard": ["s-001"]})
+        store.put(NEIGHBOURS, {"heard": ["s-002"]})
         # WHEN one of them disables the skill
-        store.delete_attributes(envelope_for(HOUSEHOLD))
+        store.delete(HOUSEHOLD)
         # THEN its data is gone (only the time it was forgotten is left), the other's is
         # untouched, and deleting again is harmless
-        after = store.get_attributes(envelope_for(HOUSEHOLD))
+        after = store.read(HOUSEHOLD)
         assert after["_version"] == 0 and set(after) == {"_version", FORGOTTEN_KEY}
         assert store.get(HOUSEHOLD) is None
         assert store.get(NEIGHBOURS) == {"heard": ["s-002"], "_version": 1}
@@ -227,12 +228,12 @@ class StoreContract:
     ) -> None:
         # GIVEN a household one device has just read
         store = harness.open(merge=union_merge, sleep=_no_sleep)
-        store.save_attributes(envelope_for(HOUSEHOLD), {"heard": ["s-001"]})
-        read_before = store.get_attributes(envelope_for(HOUSEHOLD))
+        store.put(HOUSEHOLD, {"heard": ["s-001"]})
+        read_before = store.read(HOUSEHOLD)
         # WHEN the household is deleted, and then that device saves what it read
         store.delete(HOUSEHOLD)
         read_before["heard"] = ["s-001", "s-002"]
-        store.save_attributes(envelope_for(HOUSEHOLD), read_before)
+        store.put(HOUSEHOLD, read_before)
         # THEN the deletion wins: nothing is stored
         assert store.get(HOUSEHOLD) is None
         assert list(store.keys()) == []
@@ -241,31 +242,30 @@ class StoreContract:
         # GIVEN a deleted household
         clock = FakeClock()
         store = harness.open(clock=clock)
-        store.save_attributes(envelope_for(HOUSEHOLD), {"heard": ["s-001"]})
+        store.put(HOUSEHOLD, {"heard": ["s-001"]})
         store.delete(HOUSEHOLD)
         # WHEN it is used afresh (read after the deletion, then saved)
-        fresh = store.get_attributes(envelope_for(HOUSEHOLD))
+        fresh = store.read(HOUSEHOLD)
         fresh.pop(FORGOTTEN_KEY)
         fresh["heard"] = ["s-100"]
-        store.save_attributes(envelope_for(HOUSEHOLD), fresh)
+        store.put(HOUSEHOLD, fresh)
         # THEN it holds only the new data
         assert store.get(HOUSEHOLD)["heard"] == ["s-100"]
         # AND a tombstone of a household never used again is gone after its lifetime
         store.delete(NEIGHBOURS)
         clock.advance(TOMBSTONE_LIFETIME_SECONDS)
-        assert store.get_attributes(envelope_for(NEIGHBOURS)) == {"_version": 0}
+        assert store.read(NEIGHBOURS) == {"_version": 0}
 
     def test_households_are_independent(self, harness: StoreHarness) -> None:
         # GIVEN one household that has saved twice
         merges: Calls = []
         store = harness.open(merge=_recording(union_merge, merges))
-        ours = {"heard": ["s-001"]}
-        store.save_attributes(envelope_for(HOUSEHOLD), ours)
-        store.save_attributes(envelope_for(HOUSEHOLD), ours)
+        ours = store.put(HOUSEHOLD, {"heard": ["s-001"]})
+        store.put(HOUSEHOLD, ours)
         # WHEN another household reads and saves
-        theirs = store.get_attributes(envelope_for(NEIGHBOURS))
+        theirs = store.read(NEIGHBOURS)
         theirs["heard"] = ["s-009"]
-        store.save_attributes(envelope_for(NEIGHBOURS), theirs)
+        store.put(NEIGHBOURS, theirs)
         # THEN each sees only its own data and versions, and nothing had to be merged
         assert store.get(HOUSEHOLD) == {"heard": ["s-001"], "_version": 2}
         assert store.get(NEIGHBOURS) == {"heard": ["s-009"], "_version": 1}
@@ -273,33 +273,33 @@ class StoreContract:
 
     def test_two_devices_saving_at_once_keep_both_changes(self, harness: StoreHarness) -> None:
         # GIVEN a household at version 1 read by two devices at the same time
-        harness.open().save_attributes(envelope_for(HOUSEHOLD), {"heard": ["s-000"]})
+        harness.open().put(HOUSEHOLD, {"heard": ["s-000"]})
         merges: Calls = []
         kitchen = harness.open(merge=_recording(union_merge, merges), sleep=_no_sleep)
         bedroom = harness.open(merge=_recording(union_merge, merges), sleep=_no_sleep)
-        in_kitchen = kitchen.get_attributes(envelope_for(HOUSEHOLD))
-        in_bedroom = bedroom.get_attributes(envelope_for(HOUSEHOLD))
+        in_kitchen = kitchen.read(HOUSEHOLD)
+        in_bedroom = bedroom.read(HOUSEHOLD)
         # WHEN both hear a different starter and save, the kitchen first
         in_kitchen["heard"].append("s-001")
-        kitchen.save_attributes(envelope_for(HOUSEHOLD), in_kitchen)
+        kitchen.put(HOUSEHOLD, in_kitchen)
         in_bedroom["heard"].append("s-002")
-        bedroom.save_attributes(envelope_for(HOUSEHOLD), in_bedroom)
+        after_bedroom = bedroom.put(HOUSEHOLD, in_bedroom)
         # THEN the bedroom's save merged with the kitchen's and both starters are remembered
         assert merges == [({"heard": ["s-000", "s-001"]}, {"heard": ["s-000", "s-002"]})]
         expected = {"heard": ["s-000", "s-001", "s-002"], "_version": 3}
-        assert harness.open().get_attributes(envelope_for(HOUSEHOLD)) == expected
-        # AND the bedroom's own dict shows the merged state, ready for another save
-        assert in_bedroom == expected
+        assert harness.open().read(HOUSEHOLD) == expected
+        # AND the bedroom's save returns the merged state, ready for another save
+        assert after_bedroom == expected
 
-    def test_default_merge_lets_the_latest_save_win(self, harness: StoreHarness) -> None:
-        # GIVEN two devices that read version 1, with the default merge
-        harness.open().save_attributes(envelope_for(HOUSEHOLD), {"mood": "calm"})
+    def test_ours_wins_lets_the_latest_save_win(self, harness: StoreHarness) -> None:
+        # GIVEN two devices that read version 1, with the merge that keeps the latest save
+        harness.open().put(HOUSEHOLD, {"mood": "calm"})
         kitchen, bedroom = harness.open(sleep=_no_sleep), harness.open(sleep=_no_sleep)
-        in_kitchen = kitchen.get_attributes(envelope_for(HOUSEHOLD))
-        in_bedroom = bedroom.get_attributes(envelope_for(HOUSEHOLD))
+        in_kitchen = kitchen.read(HOUSEHOLD)
+        in_bedroom = bedroom.read(HOUSEHOLD)
         # WHEN both save
-        kitchen.save_attributes(envelope_for(HOUSEHOLD), {**in_kitchen, "mood": "tired"})
-        bedroom.save_attributes(envelope_for(HOUSEHOLD), {**in_bedroom, "mood": "happy"})
+        kitchen.put(HOUSEHOLD, {**in_kitchen, "mood": "tired"})
+        bedroom.put(HOUSEHOLD, {**in_bedroom, "mood": "happy"})
         # THEN the later save is stored, without an error
         assert harness.open().get(HOUSEHOLD) == {"mood": "happy", "_version": 3}
 
@@ -307,10 +307,10 @@ class StoreContract:
         self, harness: StoreHarness
     ) -> None:
         # GIVEN a stored household and a handler that builds attributes from scratch
-        harness.open().save_attributes(envelope_for(HOUSEHOLD), {"heard": ["s-001"]})
+        harness.open().put(HOUSEHOLD, {"heard": ["s-001"]})
         store = harness.open(merge=union_merge, sleep=_no_sleep)
         # WHEN it saves a dict with no "_version"
-        store.save_attributes(envelope_for(HOUSEHOLD), {"heard": ["s-002"]})
+        store.put(HOUSEHOLD, {"heard": ["s-002"]})
         # THEN it is treated as written over nothing, so the merge keeps the stored data
         assert store.get(HOUSEHOLD) == {"heard": ["s-001", "s-002"], "_version": 2}
 
@@ -326,12 +326,12 @@ class StoreContract:
 
         sleeps: list[float] = []
         store = harness.open(merge=rival_always_first, sleep=sleeps.append)
-        stale = store.get_attributes(envelope_for(HOUSEHOLD))
+        stale = store.read(HOUSEHOLD)
         rival.put(HOUSEHOLD, {**(rival.get(HOUSEHOLD) or {}), "heard": ["rival-first"]})
         stale["heard"] = ["ours"]
         # WHEN our store saves
         with pytest.raises(StoreConflictError):
-            store.save_attributes(envelope_for(HOUSEHOLD), stale)
+            store.put(HOUSEHOLD, stale)
         # THEN it tried five writes, with four short backoffs doubling from about 10 ms
         assert len(sleeps) == 4
         for attempt, delay in enumerate(sleeps):
@@ -343,14 +343,12 @@ class StoreContract:
         # GIVEN a household saved now
         clock = FakeClock()
         store = harness.open(clock=clock)
-        store.save_attributes(envelope_for(HOUSEHOLD), {"heard": ["s-001"]})
+        store.put(HOUSEHOLD, {"heard": ["s-001"]})
         raw = harness.raw(HOUSEHOLD)
         assert raw is not None and raw.expires_at == int(clock.now) + LIFETIME
         # WHEN it saves again 30 days later
         clock.advance(30 * DAY)
-        store.save_attributes(
-            envelope_for(HOUSEHOLD), store.get_attributes(envelope_for(HOUSEHOLD))
-        )
+        store.put(HOUSEHOLD, store.read(HOUSEHOLD))
         # THEN its expiry moves to 400 days after that write
         raw = harness.raw(HOUSEHOLD)
         assert raw is not None and raw.expires_at == int(clock.now) + LIFETIME
@@ -359,22 +357,20 @@ class StoreContract:
         # GIVEN a household that saved and then stayed silent
         clock = FakeClock()
         store = harness.open(clock=clock)
-        store.save_attributes(envelope_for(HOUSEHOLD), {"heard": ["s-001"]})
-        store.save_attributes(envelope_for(NEIGHBOURS), {"heard": ["s-009"]})
+        store.put(HOUSEHOLD, {"heard": ["s-001"]})
+        store.put(NEIGHBOURS, {"heard": ["s-009"]})
         clock.advance(LIFETIME - 1)
-        store.save_attributes(
-            envelope_for(NEIGHBOURS), store.get_attributes(envelope_for(NEIGHBOURS))
-        )
+        store.put(NEIGHBOURS, store.read(NEIGHBOURS))
         assert store.get(HOUSEHOLD) == {"heard": ["s-001"], "_version": 1}
         # WHEN its 400 days are up
         clock.advance(1)
         # THEN it reads as a new household and is not listed; the active one is kept
-        assert store.get_attributes(envelope_for(HOUSEHOLD)) == {"_version": 0}
+        assert store.read(HOUSEHOLD) == {"_version": 0}
         assert list(store.keys()) == [NEIGHBOURS]
         # AND it can start over from version 0
-        fresh = store.get_attributes(envelope_for(HOUSEHOLD))
+        fresh = store.read(HOUSEHOLD)
         fresh["heard"] = ["s-100"]
-        store.save_attributes(envelope_for(HOUSEHOLD), fresh)
+        store.put(HOUSEHOLD, fresh)
         assert store.get(HOUSEHOLD) == {"heard": ["s-100"], "_version": 1}
 
     @pytest.mark.parametrize(
@@ -387,10 +383,10 @@ class StoreContract:
     ) -> None:
         # GIVEN a household with data
         store = harness.open()
-        store.save_attributes(envelope_for(HOUSEHOLD), {"heard": ["s-001"]})
+        store.put(HOUSEHOLD, {"heard": ["s-001"]})
         # WHEN something tries to save a record over 64 KiB
         with pytest.raises(ValueError, match="limit"):
-            store.save_attributes(envelope_for(HOUSEHOLD), {**oversized, "_version": 1})
+            store.put(HOUSEHOLD, {**oversized, "_version": 1})
         # THEN the earlier data is intact
         assert store.get(HOUSEHOLD) == {"heard": ["s-001"], "_version": 1}
 
@@ -400,7 +396,7 @@ class StoreContract:
         attributes = {"n": "x" * (MAX_RECORD_BYTES - framing)}
         # WHEN saved THEN it is stored
         harness.open().put(HOUSEHOLD, attributes)
-        assert harness.open().get(HOUSEHOLD) == attributes
+        assert harness.open().get(HOUSEHOLD) == {**attributes, "_version": 1}
 
     @pytest.mark.parametrize(
         "unstorable",
@@ -417,10 +413,10 @@ class StoreContract:
     ) -> None:
         # GIVEN a household with data
         store = harness.open()
-        store.save_attributes(envelope_for(HOUSEHOLD), {"heard": ["s-001"]})
+        store.put(HOUSEHOLD, {"heard": ["s-001"]})
         # WHEN a bug hands the store something JSON cannot hold
         with pytest.raises(TypeError):
-            store.save_attributes(envelope_for(HOUSEHOLD), {**unstorable, "_version": 1})
+            store.put(HOUSEHOLD, {**unstorable, "_version": 1})
         # THEN nothing was written
         assert store.get(HOUSEHOLD) == {"heard": ["s-001"], "_version": 1}
 
@@ -432,11 +428,11 @@ class StoreContract:
     ) -> None:
         # GIVEN a household whose stored JSON got damaged
         store = harness.open()
-        store.save_attributes(envelope_for(HOUSEHOLD), {"heard": ["s-001"]})
+        store.put(HOUSEHOLD, {"heard": ["s-001"]})
         harness.corrupt(HOUSEHOLD, garbage)
         # WHEN it is read
         with caplog.at_level(logging.WARNING, logger="skill.storage"):
-            attributes = store.get_attributes(envelope_for(HOUSEHOLD))
+            attributes = store.read(HOUSEHOLD)
         # THEN the skill gets an empty record at the stored version, and a warning that
         # names the household by digest only
         assert attributes == {"_version": 1}
@@ -444,7 +440,7 @@ class StoreContract:
         assert HOUSEHOLD not in caplog.text
         # AND the household can save over the damage
         attributes["heard"] = ["s-002"]
-        store.save_attributes(envelope_for(HOUSEHOLD), attributes)
+        store.put(HOUSEHOLD, attributes)
         assert store.get(HOUSEHOLD) == {"heard": ["s-002"], "_version": 2}
 
     def test_logs_never_name_the_user(
@@ -462,54 +458,3 @@ class StoreContract:
         # THEN the conflict was logged, by digest, never with the raw user id
         assert key_digest(HOUSEHOLD) in caplog.text
         assert HOUSEHOLD not in caplog.text
-
-    def test_ask_attributes_manager_loads_and_saves_through_the_store(
-        self, harness: StoreHarness
-    ) -> None:
-        # GIVEN the ASK SDK's attributes manager using the store, as the skill does
-        store = harness.open()
-        manager = AttributesManager(envelope_for(HOUSEHOLD), persistence_adapter=store)
-        # WHEN a handler changes persistent attributes and saves twice in one request
-        manager.persistent_attributes["heard"] = ["s-001"]
-        manager.save_persistent_attributes()
-        manager.persistent_attributes["heard"].append("s-002")
-        manager.save_persistent_attributes()
-        # THEN the next request sees the final state
-        next_request = AttributesManager(envelope_for(HOUSEHOLD), persistence_adapter=store)
-        assert next_request.persistent_attributes == {"heard": ["s-001", "s-002"], "_version": 2}
-        # AND deleting through the manager forgets the household
-        next_request.delete_persistent_attributes()
-        assert store.get(HOUSEHOLD) is None
-
-    @pytest.mark.parametrize(
-        "envelope",
-        [envelope_for(None), envelope_for(""), RequestEnvelope(), None],
-        ids=["no-user", "empty-user-id", "no-context", "no-envelope"],
-    )
-    def test_envelope_without_a_user_id_is_refused(
-        self, harness: StoreHarness, envelope: RequestEnvelope | None
-    ) -> None:
-        # GIVEN a request that names no Alexa account
-        store = harness.open()
-        # WHEN the skill loads persistent attributes THEN it gets a ValueError to catch
-        with pytest.raises(ValueError, match="user id"):
-            store.get_attributes(envelope)  # type: ignore[arg-type]
-
-    @pytest.mark.parametrize(
-        "operation",
-        [
-            lambda store, envelope: store.get_attributes(envelope),
-            lambda store, envelope: store.save_attributes(envelope, {"heard": []}),
-            lambda store, envelope: store.delete_attributes(envelope),
-        ],
-        ids=["get", "save", "delete"],
-    )
-    def test_request_without_a_user_is_refused(
-        self, harness: StoreHarness, operation: Callable[[HouseholdStore, Any], object]
-    ) -> None:
-        # GIVEN a request with no user in its context
-        store = harness.open()
-        # WHEN the skill touches persistent attributes THEN it gets a ValueError to catch
-        with pytest.raises(ValueError, match="user id"):
-            operation(store, envelope_for(None))
-        assert list(store.keys()) == []

@@ -12,8 +12,8 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from skill.storage import KEY_ATTRIBUTE, TTL_ATTRIBUTE, DynamoDbStore
-from tests.unit.storage.helpers import envelope_for, union_merge
+from skill.storage import KEY_ATTRIBUTE, TTL_ATTRIBUTE, DynamoDbStore, ours_wins
+from tests.unit.storage.helpers import union_merge
 
 HOUSEHOLD = "amzn1.ask.account.ADYNAMOHOUSEHOLD"
 
@@ -36,7 +36,7 @@ def test_import_and_construction_need_no_aws_setup(tmp_path: os.PathLike[str]) -
     environ["AWS_SHARED_CREDENTIALS_FILE"] = str(tmp_path) + "/missing-credentials"
     script = (
         "from skill.storage.dynamodb import DynamoDbStore\n"
-        "store = DynamoDbStore('households')\n"
+        "store = DynamoDbStore('households', merge=lambda stored, ours: ours)\n"
         "print(repr(store))\n"
     )
     # WHEN it imports the module and builds a store (as a Lambda module would at load time)
@@ -69,12 +69,12 @@ def test_region_comes_from_argument_then_boto3_then_us_east_1(
     if from_environment:
         monkeypatch.setenv("AWS_DEFAULT_REGION", from_environment)
     # WHEN the store makes its connection THEN the first region found is used
-    assert DynamoDbStore("households", region=explicit).region_name == expected
+    assert DynamoDbStore("households", region=explicit, merge=ours_wins).region_name == expected
 
 
 def test_create_table_makes_an_on_demand_table_with_ttl(empty_moto: None) -> None:
     # GIVEN no table WHEN a local run creates it
-    store = DynamoDbStore("households")
+    store = DynamoDbStore("households", merge=ours_wins)
     store.create_table()
     # THEN it is keyed by the string id, billed on demand, and expires items by expires_at
     table = store.client.describe_table(TableName="households")["Table"]
@@ -87,7 +87,7 @@ def test_create_table_makes_an_on_demand_table_with_ttl(empty_moto: None) -> Non
 
 def test_ensure_table_creates_only_when_missing(empty_moto: None) -> None:
     # GIVEN no table
-    store = DynamoDbStore("households")
+    store = DynamoDbStore("households", merge=ours_wins)
     # WHEN ensure_table runs twice, with a save in between
     assert store.ensure_table() is True
     store.put(HOUSEHOLD, {"heard": ["s-001"]})
@@ -98,7 +98,7 @@ def test_ensure_table_creates_only_when_missing(empty_moto: None) -> None:
 
 def test_store_never_creates_a_table_by_itself(empty_moto: None) -> None:
     # GIVEN a store whose table does not exist
-    store = DynamoDbStore("households")
+    store = DynamoDbStore("households", merge=ours_wins)
     # WHEN it is used THEN the error surfaces and no table appears
     with pytest.raises(ClientError) as failure:
         store.get(HOUSEHOLD)
@@ -108,7 +108,7 @@ def test_store_never_creates_a_table_by_itself(empty_moto: None) -> None:
 
 def test_items_hold_json_text_so_dynamodb_never_sees_floats(empty_moto: None) -> None:
     # GIVEN a household whose attributes include floats and nested numbers
-    store = DynamoDbStore("households")
+    store = DynamoDbStore("households", merge=ours_wins)
     store.create_table()
     store.put(HOUSEHOLD, {"ratio": 0.25, "nested": {"scores": [1.5, 2]}})
     # WHEN the raw item is inspected with a plain low-level client
@@ -128,10 +128,10 @@ def test_item_written_by_hand_is_read_and_can_be_saved_over(empty_moto: None) ->
     store.create_table()
     store.table.put_item(Item={"id": HOUSEHOLD, "attributes": '{"heard": ["s-001"]}'})
     # WHEN the household reads it THEN its data shows, at version 0
-    attributes = store.get_attributes(envelope_for(HOUSEHOLD))
+    attributes = store.read(HOUSEHOLD)
     assert attributes == {"heard": ["s-001"], "_version": 0}
     # AND saving over it works rather than conflicting forever
     attributes["heard"].append("s-002")
-    store.save_attributes(envelope_for(HOUSEHOLD), attributes)
+    store.put(HOUSEHOLD, attributes)
     assert store.get(HOUSEHOLD) == {"heard": ["s-001", "s-002"], "_version": 1}
     assert list(store.keys()) == [HOUSEHOLD]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from skill.storage import SqliteStore
+from skill.storage import SqliteStore, ours_wins
 from tests.unit.storage.helpers import append_ids, run_spawned
 
 CYCLES = 200
@@ -24,7 +24,7 @@ def test_two_processes_appending_to_one_household_lose_nothing(tmp_path: Path) -
         append_ids, [(path, name, CYCLES) for name in ("a", "b")], timeout=30
     )
     # THEN both finished cleanly and every id from both is stored
-    with SqliteStore(path) as store:
+    with SqliteStore(path, merge=ours_wins) as store:
         stored = store.get("household") or {}
     expected = {f"{name}-{number}" for name in ("a", "b") for number in range(CYCLES)}
     assert set(stored["ids"]) == expected

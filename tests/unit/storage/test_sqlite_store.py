@@ -8,7 +8,7 @@ import sys
 import threading
 from pathlib import Path
 
-from skill.storage import SqliteStore
+from skill.storage import SqliteStore, ours_wins
 from tests.unit.storage.helpers import DAY, FakeClock, union_merge
 
 HOUSEHOLD = "amzn1.ask.account.ASQLITEHOUSEHOLD"
@@ -25,7 +25,7 @@ def _row_count(path: Path) -> int:
 def test_file_and_directories_appear_on_first_use(tmp_path: Path) -> None:
     # GIVEN a store on a path whose directories do not exist yet
     path = tmp_path / "deep" / "er" / "households.db"
-    store = SqliteStore(path)
+    store = SqliteStore(path, merge=ours_wins)
     # WHEN it is only constructed THEN nothing is on disk
     assert not path.parent.exists()
     # WHEN it is first used THEN the directories, file and table are there
@@ -38,7 +38,7 @@ def test_file_and_directories_appear_on_first_use(tmp_path: Path) -> None:
 def test_database_uses_write_ahead_logging(tmp_path: Path) -> None:
     # GIVEN a store that has been used
     path = tmp_path / "households.db"
-    with SqliteStore(path) as store:
+    with SqliteStore(path, merge=ours_wins) as store:
         store.put(HOUSEHOLD, {"heard": []})
     # WHEN another program opens the file THEN it is in WAL mode (readers never block writers)
     with sqlite3.connect(path) as connection:
@@ -51,15 +51,15 @@ def test_expired_rows_are_purged_when_the_store_opens(tmp_path: Path) -> None:
     # GIVEN a file holding one household that expired while the skill was down
     path = tmp_path / "households.db"
     clock = FakeClock()
-    with SqliteStore(path, clock=clock) as store:
+    with SqliteStore(path, clock=clock, merge=ours_wins) as store:
         store.put(HOUSEHOLD, {"heard": ["s-001"]})
         store.put("someone-active", {"heard": ["s-002"]})
     clock.advance(LIFETIME)
-    with SqliteStore(path, clock=clock) as store:
+    with SqliteStore(path, clock=clock, merge=ours_wins) as store:
         store.put("someone-active", store.get("someone-active") or {})
     # WHEN a new store opens the file 10 days later
     clock.advance(10 * DAY)
-    with SqliteStore(path, clock=clock) as reopened:
+    with SqliteStore(path, clock=clock, merge=ours_wins) as reopened:
         assert reopened.get("someone-active") is not None
     # THEN the expired row is gone from the file, the active one stays
     assert _row_count(path) == 1
@@ -69,7 +69,7 @@ def test_expired_rows_are_purged_at_most_hourly_during_use(tmp_path: Path) -> No
     # GIVEN a running store with one household about to expire
     path = tmp_path / "households.db"
     clock = FakeClock()
-    store = SqliteStore(path, clock=clock)
+    store = SqliteStore(path, clock=clock, merge=ours_wins)
     store.put(HOUSEHOLD, {"heard": ["s-001"]})
     clock.advance(LIFETIME - 60)
     store.put("someone-active", {"heard": []})
@@ -115,7 +115,7 @@ def test_threads_saving_one_household_lose_nothing(tmp_path: Path) -> None:
 
 def test_closed_store_reopens_on_next_use(tmp_path: Path) -> None:
     # GIVEN a store that saved and was closed
-    store = SqliteStore(tmp_path / "households.db")
+    store = SqliteStore(tmp_path / "households.db", merge=ours_wins)
     store.put(HOUSEHOLD, {"heard": ["s-001"]})
     store.close()
     # WHEN it is used again THEN it works on the same data
@@ -127,8 +127,8 @@ def test_sqlite_store_does_not_import_boto3(tmp_path: Path) -> None:
     # GIVEN a fresh interpreter WHEN it opens and uses a SQLite store
     script = (
         "import sys\n"
-        "from skill.storage import open_store\n"
-        f"store = open_store('sqlite:///{tmp_path}/households.db')\n"
+        "from skill.storage import open_store, ours_wins\n"
+        f"store = open_store('sqlite:///{tmp_path}/households.db', merge=ours_wins)\n"
         "store.put('household', {'heard': []})\n"
         "print('boto3' in sys.modules)\n"
     )

@@ -14,6 +14,7 @@ from skill.storage import (
     StoreUrl,
     default_store_url,
     open_store,
+    ours_wins,
     parse_store_url,
     user_data_dir,
 )
@@ -154,7 +155,7 @@ def test_open_store_without_url_uses_the_environment(
     # GIVEN HEART_TO_HEART_STORE names a SQLite file
     monkeypatch.setenv("HEART_TO_HEART_STORE", f"sqlite:///{tmp_path}/chosen.db")
     # WHEN a store is opened with no URL
-    store = open_store()
+    store = open_store(merge=ours_wins)
     # THEN it is that file, not created until first use
     assert isinstance(store, SqliteStore)
     assert store.path == tmp_path / "chosen.db"
@@ -166,7 +167,7 @@ def test_open_store_resolves_relative_sqlite_paths_against_cwd(
 ) -> None:
     # GIVEN a relative SQLite URL opened in some working directory
     monkeypatch.chdir(tmp_path)
-    store = open_store("sqlite:///data/households.db")
+    store = open_store("sqlite:///data/households.db", merge=ours_wins)
     # WHEN the working directory changes later
     monkeypatch.chdir("/")
     store.put("household", {"heard": ["s-001"]})
@@ -181,7 +182,7 @@ def test_open_store_passes_region_and_endpoint_to_dynamodb(fake_aws: None) -> No
     # GIVEN a DynamoDB URL with region and endpoint
     url = "dynamodb://households?region=eu-west-1&endpoint=http://127.0.0.1:8000"
     # WHEN opened
-    store = open_store(url)
+    store = open_store(url, merge=ours_wins)
     # THEN the store targets that table, region and endpoint (without calling AWS)
     assert isinstance(store, DynamoDbStore)
     assert store.table_name == "households"
@@ -192,4 +193,4 @@ def test_open_store_passes_region_and_endpoint_to_dynamodb(fake_aws: None) -> No
 def test_open_store_refuses_a_bad_url() -> None:
     # GIVEN a URL with an unknown scheme WHEN opened THEN ValueError, nothing created
     with pytest.raises(ValueError, match="Unsupported store URL"):
-        open_store("mongodb://localhost/households")
+        open_store("mongodb://localhost/households", merge=ours_wins)

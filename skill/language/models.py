@@ -13,7 +13,6 @@ committed JSON differs from a fresh build.
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import json
 import math
@@ -37,12 +36,13 @@ __all__ = [
     "check_model",
     "expand",
     "load_source",
-    "main",
+    "print_samples",
     "render",
+    "report",
 ]
 
 LOCALES = ("en-US", "en-GB", "en-CA", "en-AU", "en-IN")
-MODELS_DIR = Path(__file__).resolve().parent.parent / "interaction_models"
+MODELS_DIR = Path(__file__).resolve().parents[2] / "interaction_models"
 SOURCE_PATH = MODELS_DIR / "source" / "en.yaml"
 
 #: Intents certification expects in every custom skill.
@@ -67,7 +67,9 @@ MAX_EXPANSIONS = 50_000
 #: choice in each of its places; the console matches the whole template.
 TRAINING_SAMPLES = 24
 
-_BUILD_HINT = "run `uv run heart-to-heart models build` (or `uv run python -m skill.models build`)"
+_BUILD_HINT = (
+    "run `uv run heart-to-heart models build` (or `uv run python -m skill.language.models build`)"
+)
 _PLAIN_TEXT = re.compile(r"[^()\[\]|<>]+")
 _SLOT = re.compile(r"\{([^{}]*)\}")
 _SLOT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
@@ -615,44 +617,8 @@ def _check_types(types: Sequence[Mapping[str, Any]]) -> list[str]:
 # ----------------------------------------------------------------------------- command line
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """`heart-to-heart models build [--out DIR] | check | samples [INTENT] [--locale L]
-    | coverage [--locale L] [--show-held-back]`."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["coverage"]:
-        from skill.coverage import main as coverage_main  # it builds on this module
-
-        return coverage_main(argv[1:])
-    parser = argparse.ArgumentParser(
-        prog="heart-to-heart models", description="Build and check the Alexa voice models."
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
-    build = commands.add_parser("build", help="write interaction_models/<locale>.json")
-    build.add_argument("--out", type=Path, default=MODELS_DIR, help="output directory")
-    commands.add_parser("check", help="report model problems and stale committed files")
-    samples = commands.add_parser("samples", help="print every expansion of the templates")
-    samples.add_argument("intent", nargs="?", help="only this intent")
-    samples.add_argument("--locale", default=LOCALES[0], choices=LOCALES)
-    commands.add_parser("coverage", help="how much of the natural-speech corpus is understood")
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse exits on --help or bad usage; hand back its code
-        return int(exc.code or 0)
-    try:
-        source = load_source()
-    except (OSError, ValueError, yaml.YAMLError) as exc:
-        print(f"cannot read the model source: {exc}", file=sys.stderr)
-        return 1
-    if args.command == "build":
-        for path in build_all(args.out, source):
-            print(f"wrote {path}")
-        return 0
-    if args.command == "samples":
-        return _print_samples(source, args.locale, args.intent)
-    return _report(source)
-
-
-def _print_samples(source: Mapping[str, Any], locale: str, only: str | None) -> int:
+def print_samples(source: Mapping[str, Any], locale: str, only: str | None) -> int:
+    """Print every sample the templates expand to (one intent's, or all); 1 if none match."""
     intents = build_model(source, locale)["interactionModel"]["languageModel"]["intents"]
     chosen = [intent for intent in intents if only in (None, intent["name"])]
     if not chosen:
@@ -664,7 +630,8 @@ def _print_samples(source: Mapping[str, Any], locale: str, only: str | None) -> 
     return 0
 
 
-def _report(source: Mapping[str, Any]) -> int:
+def report(source: Mapping[str, Any]) -> int:
+    """Print each locale's problems and whether its committed model is stale; 1 if any."""
     failed = False
     for locale in LOCALES:
         model = build_model(source, locale)
@@ -679,7 +646,3 @@ def _report(source: Mapping[str, Any]) -> int:
             print(f"  - {problem}")
         failed = failed or bool(problems)
     return 1 if failed else 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))

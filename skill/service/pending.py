@@ -1,30 +1,16 @@
-"""What the handlers need from outside the request, injected once when the skill is built."""
+"""Turns kept in memory when the store failed, until the household comes back."""
 
 from __future__ import annotations
 
-import random
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from skill.core.household import merge
-from skill.core.speech import Phrases, load_phrases
-from skill.core.starters import Library, load_library
-from skill.logs import Throttle
 
-__all__ = ["LOCALE_TIME_ZONES", "PendingRecords", "SkillServices"]
-
-# Where a household most likely is when the device will not tell us its time zone.
-LOCALE_TIME_ZONES = {
-    "en-US": "America/New_York",
-    "en-CA": "America/Toronto",
-    "en-GB": "Europe/London",
-    "en-AU": "Australia/Sydney",
-    "en-IN": "Asia/Kolkata",
-}
+__all__ = ["PendingRecords"]
 
 
 class PendingRecords:
@@ -79,28 +65,3 @@ class PendingRecords:
             found = self._held.get(household_key)
             if found is not None and found[1] is record:
                 del self._held[household_key]
-
-
-@dataclass
-class SkillServices:
-    """Content, clock and randomness; tests swap any of them.
-
-    `time_zone_override` replaces the Alexa Settings API lookup (the chat console uses it,
-    since a typed session has no device to ask).
-    """
-
-    library: Library = field(default_factory=load_library)
-    clock: Callable[[], float] = time.time
-    rng: random.Random = field(default_factory=random.Random)
-    phrases_for: Callable[[str], Phrases] = load_phrases
-    time_zone_override: str | None = None
-    settings_timeout: float = 1.0
-    pending: PendingRecords = field(default_factory=PendingRecords)
-    failures: Throttle = field(init=False)
-
-    def __post_init__(self) -> None:
-        # On the skill's clock, so a test that moves time on moves the quiet spell too.
-        self.failures = Throttle(clock=self.clock)
-
-    def fallback_time_zone(self, locale: str) -> str:
-        return LOCALE_TIME_ZONES.get(locale, "UTC")

@@ -6,7 +6,7 @@ one go or spoke inside a session; the intent; and slots with entity resolution.
 
 Matching is by the model source's sentence templates (hassil): a line resolves when some
 template stands for it, fillers aside. The ASK model Alexa learns from is a sample of the
-same templates that shows every word choice in every place (`skill.models`), and Alexa's
+same templates that shows every word choice in every place (`skill.language.models`), and Alexa's
 statistical understanding generalises from it, so a line understood here is one the model
 was built to understand; Alexa's own figure can only be measured on Alexa.
 
@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from hassil import Intents, RecognizeResult, recognize_all
 
-from skill.models import LOCALES, Grammar, grammar, load_source
+from skill.language.models import LOCALES, Grammar, grammar, load_source
 
 __all__ = [
     "DEFAULT_SKILL_ID",

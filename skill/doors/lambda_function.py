@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from ask_sdk_model import RequestEnvelope
 
+from skill.doors.wiring import alexa_skill, dynamodb_store
 from skill.logs import configure_logging
-from skill.storage.dynamodb import DynamoDbStore
 
 if TYPE_CHECKING:
     from ask_sdk_core.skill import CustomSkill
@@ -34,13 +34,10 @@ def skill() -> CustomSkill:
     """The skill, built on first use: handlers, content and the (lazy) DynamoDB store."""
     global _skill
     if _skill is None:
-        from skill.alexa.builder import build_skill
-        from skill.core.household import merge
-
         table = os.environ.get(TABLE_ENV)
         if not table:
             log.error("%s is not set: households will not be remembered", TABLE_ENV)
-        _skill = build_skill(DynamoDbStore(table, merge=merge) if table else None)
+        _skill = alexa_skill(dynamodb_store(table) if table else None)
     return _skill
 
 

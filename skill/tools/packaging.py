@@ -1,7 +1,7 @@
 """Build what a deployment ships: the Lambda zip and the ASK CLI skill package.
 
-    uv run python -m skill.packaging lambda-zip [--out dist/lambda.zip]
-    uv run python -m skill.packaging skill-package [--out dist] [--endpoint LAMBDA_ARN]
+    uv run python -m skill.tools.packaging lambda-zip [--out dist/lambda.zip]
+    uv run python -m skill.tools.packaging skill-package [--out dist] [--endpoint LAMBDA_ARN]
 
 The Lambda zip holds the whole ``skill`` package (code and content, no tests) and the Lambda
 dependency set only: the project's main dependencies as pinned in ``uv.lock`` (ask-sdk-core,
@@ -40,7 +40,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from skill.models import LOCALES, MODELS_DIR, build_model, check_model, load_source, render
+from skill.language.models import LOCALES, MODELS_DIR, build_model, check_model, load_source, render
 
 __all__ = [
     "DEFAULT_ZIP",
@@ -61,8 +61,8 @@ __all__ = [
     "write_zip",
 ]
 
-ROOT = Path(__file__).resolve().parent.parent
-PACKAGE_DIR = Path(__file__).resolve().parent
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
 DIST_DIR = ROOT / "dist"
 DEFAULT_ZIP = DIST_DIR / "lambda.zip"
 MANIFEST_PATH = ROOT / "infra" / "skill-package" / "skill.json"
@@ -349,9 +349,10 @@ def _check_models() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m skill.packaging lambda-zip [--out FILE] | skill-package [--out DIR]``."""
+    """``python -m skill.tools.packaging lambda-zip [--out FILE] | skill-package [--out DIR]``."""
     parser = argparse.ArgumentParser(
-        prog="python -m skill.packaging", description="Build the Lambda zip or the skill package."
+        prog="python -m skill.tools.packaging",
+        description="Build the Lambda zip or the skill package.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
     zip_command = commands.add_parser("lambda-zip", help="the deployable Lambda zip")

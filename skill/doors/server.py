@@ -18,8 +18,9 @@ from __future__ import annotations
 
 # gevent's workers patch the standard library when they start, but by then the process may
 # hold modules that copied the unpatched `ssl.SSLContext` (botocore does, through urllib3),
-# and a DynamoDB store then fails in every worker with a RecursionError. `serve` in
-# skill/cli.py imports this module before it opens the store: patching here is early enough.
+# and a DynamoDB store then fails in every worker with a RecursionError.
+# `serve` in skill/doors/cli.py imports this module before it opens the store: patching
+# here is early enough.
 from gevent import monkey
 
 monkey.patch_all()
@@ -59,7 +60,7 @@ BODY_SECONDS = 5
 
 
 def _error_body(message: str) -> bytes:
-    """The app's own kind of refusal (skill/web.py): a short JSON error."""
+    """The app's own kind of refusal (skill/doors/web.py): a short JSON error."""
     return json.dumps({"error": message}).encode() + b"\n"
 
 
@@ -168,16 +169,11 @@ def serve(
     that trusts its private certificate authority). `HEART_TO_HEART_SKILL_ID`, when set,
     is checked by the verifier as well as by the skill.
     """
-    from skill.alexa import build_skill
-    from skill.alexa.builder import SKILL_ID_ENV
-    from skill.cli import open_household_store
-    from skill.web import MAX_BODY_BYTES, create_app
-
-    skill_id = os.environ.get(SKILL_ID_ENV) or None
+    from skill.doors.web import MAX_BODY_BYTES
+    from skill.doors.wiring import ready_household_store, web_app
 
     def factory() -> WSGIApplication:
-        skill = build_skill(open_household_store(store_url), skill_id=skill_id)
-        app = create_app(skill, verify=verify, skill_id=skill_id, verifier=verifier)
+        app = web_app(ready_household_store(store_url), verify=verify, verifier=verifier)
         return read_bodies_first(app, MAX_BODY_BYTES, BODY_SECONDS)
 
     _Server(

@@ -1,7 +1,7 @@
 """The skill as a web service: flask-ask-sdk's SkillAdapter behind a strict front door.
 
 Only `POST /` with a JSON body reaches the skill, and (unless in dev mode) only once
-`skill.verify.AlexaRequestVerifier` has checked its signature, certificate chain, timestamp
+`skill.doors.verify.AlexaRequestVerifier` has checked its signature, certificate chain, timestamp
 and skill ID. Every refusal is a short JSON 4xx; nothing a caller sends can produce a 5xx,
 a stack trace or a file path in the answer.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from ask_sdk_core.skill import CustomSkill
@@ -22,10 +23,9 @@ from flask_ask_sdk.skill_adapter import (
 )
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from skill.alexa.envelope import envelope_problem
 from skill.alexa.events import already_parsed
-from skill.envelopes import envelope_problem
-from skill.storage.base import HouseholdStore
-from skill.verify import AlexaRequestVerifier
+from skill.doors.verify import AlexaRequestVerifier
 
 __all__ = ["MAX_BODY_BYTES", "create_app"]
 
@@ -87,8 +87,12 @@ def create_app(
     verify: bool = True,
     skill_id: str | None = None,
     verifier: AbstractVerifier | None = None,
+    health: Callable[[], str | None] | None = None,
 ) -> Flask:
     """The Flask app.
+
+    `health()` says why the skill cannot serve people well (the household store's
+    `health`), or None while it can; `/health` answers 503 with that reason.
 
     `verify=False` (dev mode) skips request verification altogether. Otherwise `verifier`
     (default: an `AlexaRequestVerifier` with certifi's roots) checks every request; tests
@@ -135,13 +139,11 @@ def create_app(
     # POST only: no automatic OPTIONS either, so anything else on `/` is a 405.
     app.add_url_rule("/", "invoke", invoke, methods=["POST"], provide_automatic_options=False)
 
-    store = getattr(skill, "persistence_adapter", None)
-
     @app.get("/health")
-    def health() -> Response | tuple[Response, int]:
+    def report_health() -> Response | tuple[Response, int]:
         """200 while the household store reads; 503 with the reason while it does not, so
         a load balancer stops sending people to a server that cannot remember them."""
-        reason = store.health() if isinstance(store, HouseholdStore) else None
+        reason = health() if health is not None else None
         if reason:
             return jsonify({"status": "unavailable", "reason": f"household store: {reason}"}), 503
         return jsonify({"status": "ok"})

@@ -15,14 +15,14 @@ from ask_sdk_core.skill import CustomSkill
 from ask_sdk_model import RequestEnvelope
 
 from skill.core.speech import plain_text
-from skill.envelopes import (
+from skill.language.nlu import Resolver, slot_payload
+from skill.tools.envelopes import (
     DEFAULT_APPLICATION_ID,
     envelope,
     intent_request,
     launch_request,
     new_session,
 )
-from skill.nlu import Resolver, slot_payload
 
 __all__ = ["MIC_CLOSED", "NO_ANSWER", "QUIT_WORDS", "REPROMPTED", "ChatSession"]
 

@@ -1,0 +1,385 @@
+"""The `heart-to-heart` command: serve, chat, starters, export, forget, models."""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from skill.logs import configure_logging
+
+__all__ = ["main"]
+
+LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
+
+
+def is_loopback(host: str) -> bool:
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def local_time_zone() -> str | None:
+    """This machine's IANA zone name, for the chat console (a typed session has no device)."""
+    name = os.environ.get("TZ", "").lstrip(":")
+    if name and "/" in name:
+        return name
+    try:
+        target = os.path.realpath("/etc/localtime")
+    except OSError:
+        return None
+    marker = "zoneinfo/"
+    return target.split(marker, 1)[1] if marker in target else None
+
+
+def fail(message: str) -> SystemExit:
+    """One line on stderr and exit status 2: how every command reports what stops it."""
+    print(f"error: {message}", file=sys.stderr)
+    return SystemExit(2)
+
+
+def store_or_exit(url: str | None):
+    """A store that works (created if missing, then read, written and deleted once), or a
+    one-line error and exit status 2."""
+    from skill.doors.wiring import ready_household_store
+    from skill.storage import StoreUnavailable, describe_error
+
+    try:
+        store = ready_household_store(url)
+    except ValueError as error:
+        raise fail(str(error)) from None
+    except Exception as error:
+        raise fail(f"cannot open the store: {describe_error(error)}") from None
+    try:
+        store.check()
+    except StoreUnavailable as error:
+        raise fail(f"the store {store!r} cannot be used: {error}") from None
+    return store
+
+
+def existing_store_or_exit(url: str | None):
+    """The store as it is, for commands that only look or delete: nothing is created (no
+    file, no directory, no table). None when there is no store at all."""
+    from skill.doors.wiring import open_household_store
+    from skill.storage import SqliteStore
+
+    try:
+        store = open_household_store(url)
+    except ValueError as error:
+        raise fail(str(error)) from None
+    if isinstance(store, SqliteStore) and not store.path.is_file():
+        return None
+    return store
+
+
+def on_the_store(action: Callable[[], int], store: object) -> int:
+    """Run an operator command against the store; a store error is one line, exit 2."""
+    from skill.storage import describe_error
+
+    try:
+        return action()
+    except Exception as error:
+        raise fail(f"the store {store!r} failed: {describe_error(error)}") from None
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from skill.doors.server import serve
+
+    if args.dev and not is_loopback(args.host):
+        print(
+            f"error: --dev turns request verification off, so it only serves loopback; "
+            f"refusing host {args.host!r}",
+            file=sys.stderr,
+        )
+        return 2
+    # Opened here only to fail fast on a bad URL and create the table or file; each server
+    # worker opens its own after the fork, so no database handle crosses processes.
+    store = store_or_exit(args.store)
+    description = repr(store)
+    close = getattr(store, "close", None)
+    if close is not None:
+        close()
+    if args.dev:
+        banner = "!" * 72
+        print(
+            f"{banner}\n  DEV MODE: Alexa request signature and timestamp verification are OFF.\n"
+            f"  Serving only on {args.host}:{args.port}. Never expose this to a network.\n"
+            f"{banner}",
+            file=sys.stderr,
+            flush=True,
+        )
+    print(f"Heart to Heart on http://{args.host}:{args.port}/  (store: {description})", flush=True)
+    serve(args.store, host=args.host, port=args.port, verify=not args.dev, workers=args.workers)
+    return 0
+
+
+def _stdin_lines(interactive: bool) -> Iterator[str]:
+    if not interactive:
+        yield from sys.stdin
+        return
+    while True:
+        try:
+            yield input("You: ")
+        except EOFError:
+            return
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from skill.doors.wiring import alexa_skill
+    from skill.language.models import LOCALES
+    from skill.service import SkillServices
+    from skill.tools.chat import ChatSession
+
+    if args.locale not in LOCALES:
+        print(
+            f"error: no voice model for {args.locale!r}; the skill speaks {', '.join(LOCALES)}",
+            file=sys.stderr,
+        )
+        return 2
+    store = store_or_exit(args.store)
+    services = SkillServices(time_zone_override=args.time_zone or local_time_zone())
+    skill = alexa_skill(store, services)
+    interactive = sys.stdin.isatty()
+    if interactive:
+        print('Type what you would say, e.g. "open heart to heart". "quit" leaves.')
+    chat = ChatSession(skill, user_id=args.user, locale=args.locale)
+    try:
+        chat.run(_stdin_lines(interactive), sys.stdout)
+    except KeyboardInterrupt:
+        print()
+    return 0
+
+
+def cmd_starters(args: argparse.Namespace) -> int:
+    from skill.core.stats import coverage_table
+
+    print(coverage_table())
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """The household's record as JSON on stdout: everything the skill keeps about it."""
+    import json
+
+    store = existing_store_or_exit(args.store)
+    record = on_the_store(lambda: store.get(args.user), store) if store else None
+    if record is None:
+        print("no household is stored under that user id", file=sys.stderr)
+        return 1
+    record.pop("_version", None)
+    print(json.dumps(record, indent=2, sort_keys=True))
+    return 0
+
+
+def cmd_forget(args: argparse.Namespace) -> int:
+    """Delete the household's record: what an operator runs when someone asks to be forgotten."""
+    store = existing_store_or_exit(args.store)
+    if store is None:
+        print("nothing was stored under that user id")
+        return 0
+
+    def forget() -> int:
+        existed = store.get(args.user) is not None
+        store.delete(args.user)  # even when nothing is stored: a held turn must not come back
+        print("forgotten" if existed else "nothing was stored under that user id")
+        return 0
+
+    return on_the_store(forget, store)
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    import yaml
+
+    from skill.language import coverage, models
+
+    if args.action == "coverage":
+        return coverage.run(args.locale or models.LOCALES, show_held_back=args.show_held_back)
+    try:
+        source = models.load_source()
+    except (OSError, ValueError, yaml.YAMLError) as error:
+        raise fail(f"cannot read the model source: {error}") from None
+    if args.action == "build":
+        for path in models.build_all(args.out, source):
+            print(f"wrote {path}")
+        return 0
+    if args.action == "samples":
+        return models.print_samples(source, args.locale, args.intent)
+    return models.report(source)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (and exit status 2, as before)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Descriptions and examples kept as written, and each option's default shown."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if "default" in text or action.default in (None, False, argparse.SUPPRESS):
+            return text
+        return f"{text} (default: %(default)s)"
+
+
+STORE_HELP = (
+    "where households are kept: sqlite:///relative.db, sqlite:////absolute.db or "
+    "dynamodb://TABLE?region=R&endpoint=URL (default: $HEART_TO_HEART_STORE, else "
+    "households.db in the user's data directory)"
+)
+
+
+def _command(
+    commands: argparse._SubParsersAction,
+    name: str,
+    summary: str,
+    examples: str,
+    run: Callable[[argparse.Namespace], int],
+) -> argparse.ArgumentParser:
+    command = commands.add_parser(
+        name,
+        help=summary,
+        description=f"{summary[0].upper()}{summary[1:]}.",
+        epilog=f"example:\n{examples}",
+        formatter_class=_HelpFormatter,
+    )
+    command.set_defaults(run=run)
+    return command
+
+
+def _store_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--store", metavar="URL", help=STORE_HELP)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("heart-to-heart")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+def parser() -> argparse.ArgumentParser:
+    from skill.language.models import LOCALES, MODELS_DIR
+
+    root = _Parser(
+        prog="heart-to-heart",
+        description="Conversation starters and an evening check-in for two, on Alexa.",
+        epilog="Run `heart-to-heart COMMAND --help` for a command's options and an example.",
+        formatter_class=_HelpFormatter,
+    )
+    root.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = _command(
+        commands,
+        "serve",
+        "serve the skill to Alexa over HTTP (gunicorn, request signatures checked)",
+        "  heart-to-heart serve --host 0.0.0.0 --port 8443 --store dynamodb://households\n"
+        "  heart-to-heart serve --dev      # loopback only, no signature checks",
+        cmd_serve,
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=int, default=5000, help="port to listen on")
+    _store_option(serve)
+    serve.add_argument(
+        "--dev", action="store_true", help="turn request verification off; loopback only"
+    )
+    serve.add_argument(
+        "--workers", type=int, default=None, help="server processes (default: one per core)"
+    )
+
+    chat = _command(
+        commands,
+        "chat",
+        "talk to the skill by typing, through the same skill and store a device reaches",
+        "  heart-to-heart chat\n"
+        "  printf 'open heart to heart\\ngive us a question\\n' | heart-to-heart chat",
+        cmd_chat,
+    )
+    _store_option(chat)
+    chat.add_argument("--user", default="amzn1.ask.account.chat-user", help="the household's id")
+    chat.add_argument("--locale", default="en-US", choices=LOCALES, help="the device's locale")
+    chat.add_argument(
+        "--time-zone",
+        metavar="ZONE",
+        help="IANA zone of the pretend device (default: this machine's)",
+    )
+
+    starters = _command(
+        commands,
+        "starters",
+        "show the starter library: how many starters fit each moment, depth and audience",
+        "  heart-to-heart starters stats",
+        cmd_starters,
+    )
+    starters.add_argument("action", choices=["stats"], help="what to show")
+
+    for name, run, summary in (
+        ("export", cmd_export, "print everything stored about one household, as JSON"),
+        ("forget", cmd_forget, "delete everything stored about one household"),
+    ):
+        command = _command(
+            commands,
+            name,
+            summary,
+            f"  heart-to-heart {name} --user amzn1.ask.account.EXAMPLE --store dynamodb://households",
+            run,
+        )
+        command.add_argument("--user", required=True, help="the household's Alexa user id")
+        _store_option(command)
+
+    models = _command(
+        commands,
+        "models",
+        "build, check or measure the voice models (interaction_models/)",
+        "  heart-to-heart models build\n  heart-to-heart models coverage --locale en-GB",
+        cmd_models,
+    )
+    actions = models.add_subparsers(dest="action", required=True, metavar="ACTION")
+    build = actions.add_parser(
+        "build",
+        help="write interaction_models/<locale>.json from the source",
+        formatter_class=_HelpFormatter,
+    )
+    build.add_argument("--out", type=Path, default=MODELS_DIR, help="output directory")
+    actions.add_parser("check", help="report model problems and stale committed files")
+    samples = actions.add_parser(
+        "samples", help="print every expansion of the templates", formatter_class=_HelpFormatter
+    )
+    samples.add_argument("intent", nargs="?", help="only this intent (default: all)")
+    samples.add_argument("--locale", default=LOCALES[0], choices=LOCALES, help="which model")
+    coverage = actions.add_parser(
+        "coverage",
+        help="how much of the natural-speech corpus each locale understands",
+        formatter_class=_HelpFormatter,
+    )
+    coverage.add_argument(
+        "--locale", choices=LOCALES, action="append", help="only this locale (repeatable)"
+    )
+    coverage.add_argument(
+        "--show-held-back",
+        action="store_true",
+        help="also list the held-back lines' misses (spoils them for tuning)",
+    )
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    configure_logging("WARNING")
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

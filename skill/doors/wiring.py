@@ -1,0 +1,92 @@
+"""The composition root: every door gets its household store and its skill here.
+
+A store is always opened with the household's merge (`skill.core.household.merge`), so no
+door can end up with a store whose concurrent saves quietly let the last writer win. The
+heavy parts (boto3, the ASK handlers, Flask) are imported only by the function that needs
+them, so the Lambda function pays for DynamoDB and the skill, and nothing else.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from skill.core.household import merge
+
+if TYPE_CHECKING:
+    from ask_sdk_core.skill import CustomSkill
+    from ask_sdk_webservice_support.verifier import AbstractVerifier
+    from flask import Flask
+
+    from skill.service import SkillServices
+    from skill.storage import HouseholdStore
+    from skill.storage.dynamodb import DynamoDbStore
+
+__all__ = [
+    "SKILL_ID_ENV",
+    "alexa_skill",
+    "dynamodb_store",
+    "open_household_store",
+    "ready_household_store",
+    "web_app",
+]
+
+SKILL_ID_ENV = "HEART_TO_HEART_SKILL_ID"
+
+
+def open_household_store(url: str | None = None) -> HouseholdStore:
+    """The store a URL names (default: HEART_TO_HEART_STORE, else a local SQLite file), as
+    it is: nothing is created or contacted yet. ValueError for a bad URL."""
+    from skill.storage import open_store
+
+    return open_store(url, merge=merge)
+
+
+def ready_household_store(url: str | None = None) -> HouseholdStore:
+    """The store a URL names, with its DynamoDB table created if it is missing (a SQLite
+    file is created on first use): for the commands that serve people."""
+    store = open_household_store(url)
+    ensure = getattr(store, "ensure_table", None)
+    if ensure is not None:
+        ensure()
+    return store
+
+
+def dynamodb_store(table: str) -> DynamoDbStore:
+    """The Lambda function's store: the table SAM created, in the function's region."""
+    from skill.storage.dynamodb import DynamoDbStore
+
+    return DynamoDbStore(table, merge=merge)
+
+
+def alexa_skill(
+    store: HouseholdStore | None,
+    services: SkillServices | None = None,
+    *,
+    skill_id: str | None = None,
+) -> CustomSkill:
+    """The Alexa skill on `store`, answering only `skill_id` (default: HEART_TO_HEART_SKILL_ID,
+    unset: any skill id)."""
+    from skill.alexa import build_skill
+
+    return build_skill(store, services, skill_id=skill_id or os.environ.get(SKILL_ID_ENV))
+
+
+def web_app(
+    store: HouseholdStore,
+    *,
+    verify: bool,
+    skill_id: str | None = None,
+    verifier: AbstractVerifier | None = None,
+) -> Flask:
+    """The web service: the Alexa skill behind Flask, `/health` reporting on the store."""
+    from skill.doors.web import create_app
+
+    skill_id = skill_id or os.environ.get(SKILL_ID_ENV) or None
+    return create_app(
+        alexa_skill(store, skill_id=skill_id),
+        verify=verify,
+        skill_id=skill_id,
+        verifier=verifier,
+        health=store.health,
+    )
