@@ -2,13 +2,16 @@
 
 Every name the template shares with the code (table key, TTL attribute, environment
 variables, handler, runtime, the zip it points at) is checked against the code's own
-constants, and its IAM policy against the DynamoDB calls the store really makes.
+constants, and its IAM policy against the DynamoDB calls the store really makes. The ASK
+CLI's infra/package.json and its lock pin ask-cli exactly, with the antlr4ts override that
+keeps it from crashing (read as JSON: no node, no network).
 """
 
 from __future__ import annotations
 
 import importlib
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -261,3 +264,47 @@ def test_policy_reaches_only_the_households_table(
             action.startswith("dynamodb:") and "*" not in action
             for action in ([listed] if isinstance(listed, str) else listed)
         )
+
+
+# ----------------------------------------------------------------------------- the ASK CLI
+
+ASK_CLI_PACKAGE = ROOT / "infra" / "package.json"
+ASK_CLI_LOCK = ROOT / "infra" / "package-lock.json"
+#: A version, exactly: no range (^, ~, >=, x, *) for npm to float on.
+EXACT_VERSION = r"\d+\.\d+\.\d+(-[0-9A-Za-z.]+)?"
+#: antlr4ts builds that make every ask command crash ("Class extends value undefined").
+BROKEN_ANTLR4TS = {"0.5.0-dev"}
+
+
+def npm_json(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_ask_cli_is_pinned_exactly_with_the_antlr4ts_override() -> None:
+    package = npm_json(ASK_CLI_PACKAGE)
+    assert package["private"] is True
+    assert list(package["dependencies"]) == ["ask-cli"]
+    assert re.fullmatch(EXACT_VERSION, package["dependencies"]["ask-cli"])
+    override = package["overrides"]["antlr4ts"]
+    assert re.fullmatch(EXACT_VERSION, override)
+    assert override not in BROKEN_ANTLR4TS
+
+
+def test_lock_installs_the_pinned_ask_cli_and_the_overridden_antlr4ts() -> None:
+    package, lock = npm_json(ASK_CLI_PACKAGE), npm_json(ASK_CLI_LOCK)
+    installed = lock["packages"]
+    # npm ci refuses a lock out of step with package.json; this says so without npm
+    assert installed[""]["dependencies"] == package["dependencies"]
+    assert installed["node_modules/ask-cli"]["version"] == package["dependencies"]["ask-cli"]
+    antlr4ts = {
+        name: entry["version"]
+        for name, entry in installed.items()
+        if name == "node_modules/antlr4ts" or name.endswith("/node_modules/antlr4ts")
+    }
+    assert antlr4ts, "the lock installs no antlr4ts: is @alexa/acdl still a dependency?"
+    assert set(antlr4ts.values()) == {package["overrides"]["antlr4ts"]}, antlr4ts
+
+
+def test_installed_ask_cli_stays_out_of_git() -> None:
+    ignored = (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
+    assert "infra/node_modules/" in ignored
