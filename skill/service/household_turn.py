@@ -18,6 +18,9 @@ from skill.storage.base import FORGOTTEN_KEY, VERSION_KEY, describe_error, key_d
 __all__ = ["HouseholdTurn"]
 
 log = logging.getLogger(__name__)
+# A turn held up to this long after a deletion (by the clock of whichever machine deleted
+# it) is dropped too: between two machines' clocks, the deletion wins the doubt.
+CLOCK_DOUBT_SECONDS = 60.0
 
 
 class HouseholdTurn:
@@ -35,6 +38,7 @@ class HouseholdTurn:
         self.store_failed = False
         self._household: Household | None = None
         self._version = 0
+        self._forgotten_at: float | None = None  # when the household was last deleted
         self._held: dict[str, Any] | None = None  # a failed turn merged in, until written
         self._as_read: dict[str, Any] = {}
 
@@ -54,7 +58,7 @@ class HouseholdTurn:
             self.store_failed = True
             return Household.from_dict(held)
         self._version = stored.pop(VERSION_KEY, 0)
-        forgotten = stored.pop(FORGOTTEN_KEY, None) is not None
+        self._forgotten_at = stored.pop(FORGOTTEN_KEY, None)
         with noticing_damage() as damaged:
             household = Household.from_dict(stored)
         if damaged:
@@ -65,15 +69,24 @@ class HouseholdTurn:
                 ", ".join(sorted(set(damaged))),
             )
         self._as_read = household.to_dict()
-        if held and forgotten:
-            # Deleted since (`forget`, or SkillDisabled seen by another process): what was
-            # held from before must not bring the household back.
+        if held and self._held_from_before_a_deletion():
+            # Deleted since (`forget`, or SkillDisabled seen by another process), even if
+            # the household has started again since: what was held from before must not
+            # bring the old household back.
             pending.forget(self.key)
             held = self._held = None
         if held:
             # A turn whose save failed earlier joins what is stored, written now.
             return Household.from_dict(merge(stored, held))
         return household
+
+    def _held_from_before_a_deletion(self) -> bool:
+        held_since = self.services.pending.held_since(self.key)
+        return (
+            self._forgotten_at is not None
+            and held_since is not None
+            and held_since <= self._forgotten_at + CLOCK_DOUBT_SECONDS
+        )
 
     def _stored(self) -> dict[str, Any]:
         store = self.services.store
@@ -97,8 +110,9 @@ class HouseholdTurn:
             return False
         store = self.services.store
         assert store is not None  # a turn without a store has store_failed set
+        mark = {} if self._forgotten_at is None else {FORGOTTEN_KEY: self._forgotten_at}
         try:
-            written = store.put(self.key, {**data, VERSION_KEY: self._version})
+            written = store.put(self.key, {**data, VERSION_KEY: self._version, **mark})
         except Exception as error:
             self._failed("write", error)
             self._hold(data)
@@ -107,6 +121,7 @@ class HouseholdTurn:
             self.services.pending.release(self.key, self._held)
             self._held = None
         self._version = written.pop(VERSION_KEY)
+        self._forgotten_at = written.pop(FORGOTTEN_KEY, None)
         if len(written) != len(data) or any(written.get(k) is not v for k, v in data.items()):
             # Another device saved meanwhile and the store merged its changes in (or the
             # household was deleted meanwhile): carry on from what is stored, so a second
@@ -125,7 +140,7 @@ class HouseholdTurn:
 
     def _hold(self, record: dict[str, Any]) -> None:
         if self.key:
-            self.services.pending.hold(self.key, record)
+            self.services.pending.hold(self.key, record, at=self.now)
 
     def _failed(self, operation: str, error: Exception) -> None:
         """One line with the reason, at most every ten seconds per operation (with a count

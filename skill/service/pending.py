@@ -29,19 +29,29 @@ class PendingRecords:
         max_age: float = 24 * 60 * 60,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._held: OrderedDict[str, tuple[float, dict[str, Any]]] = OrderedDict()
+        # household -> (clock time of the first hold, its turn's wall time, the record)
+        self._held: OrderedDict[str, tuple[float, float, dict[str, Any]]] = OrderedDict()
         self._limit = limit
         self._max_age = max_age
         self._clock = clock
         self._lock = threading.Lock()
 
-    def hold(self, household_key: str, record: dict[str, Any]) -> None:
+    def hold(self, household_key: str, record: dict[str, Any], *, at: float) -> None:
+        """Keep `record`, a turn taken at `at` (epoch seconds), merged with any held before."""
         with self._lock:
             earlier = self._held.pop(household_key, None)
-            merged = merge(earlier[1], record) if earlier else record
-            self._held[household_key] = (earlier[0] if earlier else self._clock(), merged)
+            if earlier:
+                self._held[household_key] = (earlier[0], earlier[1], merge(earlier[2], record))
+            else:
+                self._held[household_key] = (self._clock(), at, record)
             while len(self._held) > self._limit:
                 self._held.popitem(last=False)
+
+    def held_since(self, household_key: str) -> float | None:
+        """When the oldest turn held for the household was taken (epoch seconds)."""
+        with self._lock:
+            found = self._held.get(household_key)
+            return None if found is None else found[1]
 
     def peek(self, household_key: str) -> dict[str, Any] | None:
         """The held record, left in place until a write has it (`release`)."""
@@ -52,7 +62,7 @@ class PendingRecords:
             if self._clock() - found[0] > self._max_age:
                 del self._held[household_key]
                 return None
-            return found[1]
+            return found[2]
 
     def forget(self, household_key: str) -> None:
         """Drop whatever is held for the household (it asked to be forgotten)."""
@@ -63,5 +73,5 @@ class PendingRecords:
         """Forget `record` now that it is written; a newer hold stays."""
         with self._lock:
             found = self._held.get(household_key)
-            if found is not None and found[1] is record:
+            if found is not None and found[2] is record:
                 del self._held[household_key]

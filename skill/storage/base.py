@@ -114,6 +114,16 @@ def key_digest(key: str) -> str:
     return hmac.new(_LOG_KEY, key.encode("utf-8"), hashlib.sha256).hexdigest()[:12]
 
 
+def _is_tombstone(attributes: Attributes) -> bool:
+    """A deleted household's record: the time it was forgotten and nothing else. (A
+    household that started again keeps that time beside its data.)"""
+    return FORGOTTEN_KEY in attributes and len(attributes) == 1 + (VERSION_KEY in attributes)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value == value
+
+
 def _encode(attributes: Attributes) -> str:
     """JSON text of the attributes, refused before any write if it cannot be stored."""
     try:
@@ -184,50 +194,27 @@ class HouseholdStore(metaclass=ABCMeta):
 
     def read(self, key: str) -> Attributes:
         """The household's attributes with ``"_version"`` for a turn that may save them:
-        ``{"_version": 0}`` if none, plus ``"_forgotten_at"`` when the household was deleted
-        (so a turn held from before the deletion can be dropped instead of written back)."""
+        ``{"_version": 0}`` if none. ``"_forgotten_at"`` is there when the household was
+        deleted in the last ``TOMBSTONE_LIFETIME_SECONDS``, whether it has started again
+        since or not, so a turn held from before the deletion, anywhere, can be dropped
+        instead of written back. Give it back to ``put`` to keep the mark."""
         attributes = self._stored(key)
         if attributes is None:
             return {VERSION_KEY: 0}
-        if FORGOTTEN_KEY in attributes:
+        if _is_tombstone(attributes):
             return {VERSION_KEY: 0, FORGOTTEN_KEY: attributes[FORGOTTEN_KEY]}
+        if not self._recent(attributes.get(FORGOTTEN_KEY)):
+            attributes.pop(FORGOTTEN_KEY, None)
         return attributes
-
-    # --- is it usable? --------------------------------------------------------------------
-
-    def check(self) -> None:
-        """Read, write, read back and delete a probe record, as a server does before it
-        answers anyone. Raises StoreUnavailable with a one-line reason."""
-        try:
-            before = self.get(PROBE_KEY) or {VERSION_KEY: 0}
-            probe = {**before, "probe": self._clock()}
-            self.put(PROBE_KEY, probe)
-            if (self.get(PROBE_KEY) or {}).get("probe") != probe["probe"]:
-                raise StoreUnavailable("the probe record did not read back as written")
-            self.delete(PROBE_KEY)
-        except StoreUnavailable:
-            raise
-        except Exception as error:
-            raise StoreUnavailable(describe_error(error)) from error
-
-    def health(self) -> str | None:
-        """None while a read works, else why not: a cheap read, at most every 2 seconds."""
-        now = self._clock()
-        if self._health is not None and now - self._health[0] < HEALTH_CACHE_SECONDS:
-            return self._health[1]
-        try:
-            self._read(PROBE_KEY)
-            reason = None
-        except Exception as error:
-            reason = describe_error(error)
-        self._health = (now, reason)
-        return reason
 
     def get(self, key: str) -> Attributes | None:
         """The stored attributes with ``"_version"``, or None when nothing live is stored
         (a deleted household included)."""
         attributes = self._stored(key)
-        return None if attributes is None or FORGOTTEN_KEY in attributes else attributes
+        if attributes is None or _is_tombstone(attributes):
+            return None
+        attributes.pop(FORGOTTEN_KEY, None)
+        return attributes
 
     def put(self, key: str, attributes: Attributes) -> Attributes:
         """Write attributes if ``attributes["_version"]`` is still the stored version, and
@@ -242,15 +229,18 @@ class HouseholdStore(metaclass=ABCMeta):
         """
         expected = _expected_version(attributes)
         ours = _without_version(attributes)
-        ours.pop(FORGOTTEN_KEY, None)
-        ours_text = _encode(ours)
-        candidate, text = ours, ours_text
+        forgotten_at = ours.pop(FORGOTTEN_KEY, None)
         if expected == 0:
             # A household new to the store, or one that starts again after its deletion:
-            # it writes over the tombstone.
-            tombstone = self._live_record(key)
-            if tombstone is not None and self._forgotten(key, tombstone):
-                expected = tombstone.version
+            # it writes over the tombstone, and keeps the time it was forgotten.
+            record = self._live_record(key)
+            stored = self._decode(key, record) if record is not None else {}
+            if record is not None and _is_tombstone(stored):
+                expected, forgotten_at = record.version, stored[FORGOTTEN_KEY]
+        if self._recent(forgotten_at):
+            ours[FORGOTTEN_KEY] = forgotten_at
+        ours_text = _encode(ours)
+        candidate, text = ours, ours_text
         for attempt in range(1, MAX_SAVE_ATTEMPTS + 1):
             now = self._clock()
             record = StoredRecord(text, expected + 1, int(now) + RECORD_LIFETIME_SECONDS)
@@ -308,20 +298,29 @@ class HouseholdStore(metaclass=ABCMeta):
             return None
         return {**self._decode(key, record), VERSION_KEY: record.version}
 
-    def _forgotten(self, key: str, record: StoredRecord) -> bool:
-        return FORGOTTEN_KEY in self._decode(key, record)
-
     def _merge_with_stored(self, key: str, ours: Attributes) -> tuple[int, Attributes] | None:
         """Re-read after a conflict; return the version to expect and what to write, or
-        None when the household was deleted meanwhile."""
+        None when the household was deleted meanwhile. The later deletion mark of the two
+        is kept; the merge itself sees only the household's data."""
         record = self._live_record(key)
-        if record is not None and self._forgotten(key, record):
-            return None
         stored = self._decode(key, record) if record else {}
+        if _is_tombstone(stored):
+            return None
+        marks = (stored.pop(FORGOTTEN_KEY, None), ours.pop(FORGOTTEN_KEY, None))
         merged = self._merge(stored, ours)
         if not isinstance(merged, dict):
             raise TypeError(f"merge must return a dict, not {type(merged).__name__}.")
-        return (record.version if record else 0), _without_version(merged)
+        merged = _without_version(merged)
+        latest = max((mark for mark in marks if self._recent(mark)), default=None)
+        if latest is not None:
+            merged[FORGOTTEN_KEY] = latest
+        return (record.version if record else 0), merged
+
+    def _recent(self, forgotten_at: Any) -> bool:
+        """Whether a deletion mark is a time within the tombstone's lifetime."""
+        return _is_number(forgotten_at) and (
+            self._clock() - forgotten_at < TOMBSTONE_LIFETIME_SECONDS
+        )
 
     @staticmethod
     def _backoff(attempt: int) -> float:

@@ -4,14 +4,16 @@ of theirs was held in memory during an outage."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from skill.alexa import build_skill
+from skill.core.household import merge
 from skill.service import SkillServices
 from skill.storage import SqliteStore, ours_wins
-from tests.conftest import Device, custom_slot, lines_of, plain_slot, speech
+from tests.conftest import Clock, Device, custom_slot, lines_of, plain_slot, speech
 
 USER = "amzn1.ask.account.test-household"
 NOT_SAVED = lines_of("not_saved")
@@ -39,6 +41,12 @@ class OutageStore:
 
     def delete(self, key: str) -> None:
         self.store.delete(key)
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path, clock: Clock) -> SqliteStore:
+    """The store on the skill's clock, as in production, where both read the same time."""
+    return SqliteStore(tmp_path / "households.db", merge=merge, clock=clock)
 
 
 @pytest.fixture
@@ -134,3 +142,52 @@ def test_a_turn_held_during_an_outage_does_not_outlive_forget_from_another_proce
     assert sqlite_store.get(USER)["favourites"] == []
     said = speech(household.intent("PlayFavoritesIntent", new_session_=True))
     assert said in lines_of("no_favourites")
+
+
+@pytest.mark.parametrize("deletion", ["skill disabled", "forget"])
+def test_a_held_turn_does_not_come_back_after_another_server_deleted_and_restarted_it(
+    household, outage, sqlite_store, clock, deletion
+):
+    # GIVEN two servers (two processes: each its own held turns) on one store, and a
+    # favourite saved on the first while writes failed: held in the first server's memory
+    household.intent("StarterIntent", new_session_=True)
+    outage.writes_fail = True
+    assert speech(household.intent("SaveFavoriteIntent", new_session_=True)) in NOT_SAVED
+    outage.writes_fail = False
+    other_server = Device(
+        build_skill(sqlite_store, SkillServices(clock=clock, time_zone_override="UTC")), USER
+    )
+    # WHEN the household is deleted through the other server (or by an operator)
+    clock.advance(30)
+    if deletion == "forget":
+        with SqliteStore(sqlite_store.path, merge=ours_wins, clock=clock) as operator:
+            operator.delete(USER)
+    else:
+        other_server.event(disabled())
+    # AND comes back there first: its new record is written over the deletion's tombstone
+    clock.advance(30)
+    other_server.intent("StarterIntent", new_session_=True)
+    assert sqlite_store.get(USER) is not None
+    # AND only then reaches the server that held the old turn
+    clock.advance(30)
+    household.intent("AMAZON.NextIntent", new_session_=True)
+    # THEN the held turn from before the deletion was dropped, not merged back in
+    assert sqlite_store.get(USER)["favourites"] == []
+    said = speech(household.intent("PlayFavoritesIntent", new_session_=True))
+    assert said in lines_of("no_favourites")
+
+
+def test_a_turn_held_after_a_deletion_is_still_written(household, outage, sqlite_store, clock):
+    # GIVEN a household deleted, which then starts again and saves a favourite in an outage
+    household.intent("StarterIntent", new_session_=True)
+    household.event(disabled())
+    clock.advance(3600)
+    household.intent("StarterIntent", new_session_=True)
+    outage.writes_fail = True
+    assert speech(household.intent("SaveFavoriteIntent", new_session_=True)) in NOT_SAVED
+    outage.writes_fail = False
+    # WHEN the store is back and the household returns
+    clock.advance(60)
+    household.intent("AMAZON.NextIntent", new_session_=True)
+    # THEN that favourite, taken after the deletion, is stored
+    assert len(sqlite_store.get(USER)["favourites"]) == 1

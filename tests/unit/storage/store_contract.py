@@ -256,6 +256,32 @@ class StoreContract:
         clock.advance(TOMBSTONE_LIFETIME_SECONDS)
         assert store.read(NEIGHBOURS) == {"_version": 0}
 
+    def test_a_household_that_starts_again_keeps_the_time_it_was_forgotten(
+        self, harness: StoreHarness
+    ) -> None:
+        # GIVEN a household deleted, then used afresh (as another server would)
+        clock = FakeClock()
+        store = harness.open(clock=clock, merge=union_merge, sleep=_no_sleep)
+        store.put(HOUSEHOLD, {"heard": ["s-001"]})
+        store.delete(HOUSEHOLD)
+        forgotten_at = clock.now
+        clock.advance(60)
+        written = store.put(HOUSEHOLD, {"heard": ["s-100"]})
+        # THEN a turn reading it learns when it was forgotten (so a turn held from before
+        # can be dropped), an operator sees only the data, and the mark survives saves
+        # that give it back, and a merge with another device's save
+        assert written[FORGOTTEN_KEY] == forgotten_at
+        assert store.read(HOUSEHOLD)[FORGOTTEN_KEY] == forgotten_at
+        assert store.get(HOUSEHOLD) == {"heard": ["s-100"], "_version": written["_version"]}
+        stale = store.read(HOUSEHOLD)
+        store.put(HOUSEHOLD, {**store.read(HOUSEHOLD), "heard": ["s-100", "s-101"]})
+        merged = store.put(HOUSEHOLD, {**stale, "heard": ["s-100", "s-102"]})
+        assert merged["heard"] == ["s-100", "s-101", "s-102"]
+        assert store.read(HOUSEHOLD)[FORGOTTEN_KEY] == forgotten_at
+        # AND the mark lapses with the tombstone's lifetime
+        clock.advance(TOMBSTONE_LIFETIME_SECONDS)
+        assert FORGOTTEN_KEY not in store.read(HOUSEHOLD)
+
     def test_households_are_independent(self, harness: StoreHarness) -> None:
         # GIVEN one household that has saved twice
         merges: Calls = []
