@@ -149,6 +149,9 @@ class WeekSummaryHandler(SkillHandler):
         phrases, rng = session.phrases, session.rng
         summary = week_summary(session.household, session.local_now())
         session.save()
+        if not session.remembered:
+            # A summary of what could not be read would be made up.
+            return reply(handler_input, [session.line("out_of_reach")])
         if summary.empty:
             sentences = [session.line("week_empty")]
         else:

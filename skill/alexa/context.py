@@ -113,6 +113,13 @@ class HouseholdSession:
         return self.turn.save()
 
     @property
+    def remembered(self) -> bool:
+        """Whether the household as read is what the store holds: False while the store
+        cannot be read, when nothing may be said about what is or is not saved."""
+        _ = self.household
+        return not self.turn.store_failed
+
+    @property
     def phrases(self) -> Phrases:
         return self.services.phrases_for(self.locale)
 

@@ -122,9 +122,10 @@ class FavouriteChangeHandler(SkillHandler):
         if result is FavouriteResult.SAVED and not household.favourites_taught and not then:
             household.favourites_taught = True
             key = "favourite_saved_first"
-        # Said only once the store has it: "saved" must mean stored.
+        # Said only once the store has it: "saved" must mean stored, and "already saved",
+        # "full" or "nothing to save" only about what the store holds.
         stored = session.save()
-        if changed and not stored:
+        if not stored:
             key = "not_saved"
         elif then and changed:
             key = "after_save" if result is FavouriteResult.SAVED else "after_remove"
@@ -141,7 +142,8 @@ class PlayFavouritesHandler(SkillHandler):
         turn = talk.play_favourites(session.household, self.services.library, now=session.now)
         if turn is None:
             session.save()
-            return reply(handler_input, [session.line("no_favourites")])
+            key = "no_favourites" if session.remembered else "out_of_reach"
+            return reply(handler_input, [session.line(key)])
         return speak_starter(session, turn)
 
 

@@ -191,3 +191,30 @@ def test_a_turn_held_after_a_deletion_is_still_written(household, outage, sqlite
     household.intent("AMAZON.NextIntent", new_session_=True)
     # THEN that favourite, taken after the deletion, is stored
     assert len(sqlite_store.get(USER)["favourites"]) == 1
+
+
+@pytest.mark.parametrize("failing", ["reads", "writes"])
+def test_saving_again_in_an_outage_never_says_already_saved(household, outage, failing):
+    # GIVEN a starter saved while the store failed: held in memory, not stored
+    household.intent("StarterIntent", new_session_=True)
+    setattr(outage, f"{failing}_fail", True)
+    assert speech(household.intent("SaveFavoriteIntent", new_session_=True)) in NOT_SAVED
+    # WHEN they say "save that" again, the store still down
+    said = speech(household.intent("SaveFavoriteIntent", new_session_=True))
+    # THEN it still says it did not save, never "that one's already saved"
+    assert said in NOT_SAVED, said
+
+
+def test_what_cannot_be_read_is_not_described(household, outage):
+    # GIVEN a household with a favourite and a week of starters, and a store that cannot
+    # be read
+    household.intent("StarterIntent", new_session_=True)
+    household.intent("SaveFavoriteIntent", new_session_=True)
+    outage.reads_fail = True
+    # WHEN they ask for their favourites or their week
+    # THEN they hear that it is out of reach, not "no favourites yet" or a made-up week
+    out_of_reach = lines_of("out_of_reach")
+    favourites = speech(household.intent("PlayFavoritesIntent", new_session_=True))
+    assert favourites in out_of_reach, favourites
+    week = speech(household.intent("WeekSummaryIntent", new_session_=True))
+    assert week in out_of_reach, week
