@@ -26,6 +26,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from skill.alexa.envelope import envelope_problem
 from skill.alexa.events import already_parsed
 from skill.doors.verify import AlexaRequestVerifier
+from skill.logs import Throttle
 
 __all__ = ["MAX_BODY_BYTES", "create_app"]
 
@@ -67,14 +68,25 @@ def nests_deeper_than(data: Any, limit: int) -> bool:
 class _OneLineSdkErrors(logging.Filter):
     """flask-ask-sdk logs every refused request at ERROR with a traceback. A bad request is
     the caller's doing, not ours: keep one WARNING line with the reason (capped and
-    quoted, since it may echo part of the body), so junk traffic cannot flood the logs.
+    quoted, since it may echo part of the body), at most one per kind of refusal every ten
+    seconds with a count of those left out, so junk traffic cannot flood the logs (a flood
+    of unsigned requests once wrote 550 lines).
     """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._throttle = Throttle()
 
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
         if error is not None and record.module == "skill_adapter":
+            left_out = self._throttle.allow(type(error).__name__)
+            if left_out is None:
+                return False
             reason = str(error)[:200]
-            record.msg = f"{record.getMessage()}: {type(error).__name__}: {reason!r}"
+            record.msg = f"{record.getMessage()}: {type(error).__name__}: {reason!r}" + (
+                f" ({left_out} more since the last such line)" if left_out else ""
+            )
             record.args = None
             record.exc_info = record.exc_text = None
             record.levelno, record.levelname = logging.WARNING, "WARNING"
@@ -109,6 +121,9 @@ def create_app(
     adapter = SkillAdapter(
         skill=skill, skill_id=skill_id or "heart-to-heart", verifiers=verifiers, app=app
     )
+    # Flask's logger is one per app name, shared by every app built in the process: one filter.
+    for old in [f for f in app.logger.filters if isinstance(f, _OneLineSdkErrors)]:
+        app.logger.removeFilter(old)
     app.logger.addFilter(_OneLineSdkErrors())
 
     def invoke() -> Response | tuple[Response, int]:

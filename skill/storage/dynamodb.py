@@ -41,8 +41,14 @@ DEFAULT_REGION = "us-east-1"
 _NEVER = 2**63 - 1  # an item without the TTL attribute never expires in DynamoDB either
 # Alexa waits at most 8 s for an answer, and a turn may read and write: each call gets at
 # most two attempts of about a second, so even a hanging table leaves time to answer.
+# A gevent server worker runs many requests at once on one client: past urllib3's default
+# pool of 10 connections each extra one is opened, used once and thrown away with a warning
+# ("Connection pool is full"), 30-odd lines in a 5-second outage under load.
 _CLIENT_CONFIG = Config(
-    connect_timeout=0.5, read_timeout=1.0, retries={"total_max_attempts": 2, "mode": "standard"}
+    connect_timeout=0.5,
+    read_timeout=1.0,
+    retries={"total_max_attempts": 2, "mode": "standard"},
+    max_pool_connections=50,
 )
 
 

@@ -229,3 +229,15 @@ def test_refusals_log_one_line_and_no_user_id(client, pki, caplog):
     assert "Traceback" not in caplog.text
     assert not any(record.exc_info for record in caplog.records)
     assert "lambda-household" not in caplog.text
+
+
+def test_a_flood_of_refusals_logs_a_line_every_ten_seconds_with_a_count(client, pki, caplog):
+    # GIVEN sixty tampered requests in a row (a flood of junk, seconds apart at most)
+    caplog.set_level(logging.WARNING)
+    body = event_body("launch.json", now())
+    headers = pki.headers(body.encode())
+    for _ in range(60):
+        assert_refusal(post(client, _tamper(body), headers), 400)
+    # THEN the log has one line for them, not sixty
+    lines = [r for r in caplog.records if "signature does not match" in r.getMessage()]
+    assert len(lines) == 1, len(lines)

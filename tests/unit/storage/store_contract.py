@@ -28,6 +28,7 @@ from skill.storage import (
     key_digest,
     ours_wins,
 )
+from skill.storage.base import MAX_SAVE_ATTEMPTS
 from tests.unit.storage.helpers import DAY, FakeClock, union_merge
 
 __all__ = ["DynamoDbHarness", "RawRecord", "SqliteHarness", "StoreContract", "StoreHarness"]
@@ -340,7 +341,7 @@ class StoreContract:
         # THEN it is treated as written over nothing, so the merge keeps the stored data
         assert store.get(HOUSEHOLD) == {"heard": ["s-001", "s-002"], "_version": 2}
 
-    def test_persistent_conflict_gives_up_after_five_tries(self, harness: StoreHarness) -> None:
+    def test_persistent_conflict_gives_up_after_bounded_tries(self, harness: StoreHarness) -> None:
         # GIVEN a rival device that saves again every time our store re-reads to merge
         rival = harness.open()
         rival.put(HOUSEHOLD, {"heard": ["rival-0"]})
@@ -358,12 +359,16 @@ class StoreContract:
         # WHEN our store saves
         with pytest.raises(StoreConflictError):
             store.put(HOUSEHOLD, stale)
-        # THEN it tried five writes, with four short backoffs doubling from about 10 ms
-        assert len(sleeps) == 4
+        # THEN it tried ten writes, with short backoffs doubling from about 10 ms up to
+        # about 80 ms (at most about a second of waiting in all)
+        assert len(sleeps) == MAX_SAVE_ATTEMPTS - 1 == 9
         for attempt, delay in enumerate(sleeps):
-            assert 0.005 * 2**attempt <= delay <= 0.015 * 2**attempt
+            base = min(0.010 * 2**attempt, 0.080)
+            assert base / 2 <= delay <= base * 1.5
+        assert sum(sleeps) < 1.0
         # AND nothing of ours was written over the rival's data
-        assert harness.open().get(HOUSEHOLD) == {"heard": [4], "_version": 6}
+        expected = {"heard": [MAX_SAVE_ATTEMPTS - 1], "_version": MAX_SAVE_ATTEMPTS + 1}
+        assert harness.open().get(HOUSEHOLD) == expected
 
     def test_record_expires_400_days_after_its_last_write(self, harness: StoreHarness) -> None:
         # GIVEN a household saved now
