@@ -9,7 +9,6 @@ from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
 
 from skill.alexa.api_client import TimeoutApiClient
-from skill.alexa.events import SkillSerializer
 from skill.alexa.handlers import request_handlers
 from skill.alexa.interceptors import (
     ApologyExceptionHandler,
@@ -17,6 +16,7 @@ from skill.alexa.interceptors import (
     ResponseLogger,
     TurnState,
 )
+from skill.alexa.serializer import SkillSerializer
 from skill.service import SkillServices
 
 if TYPE_CHECKING:

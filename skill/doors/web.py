@@ -24,7 +24,7 @@ from flask_ask_sdk.skill_adapter import (
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from skill.alexa.envelope import envelope_problem
-from skill.alexa.events import already_parsed
+from skill.alexa.serializer import already_parsed
 from skill.doors.verify import AlexaRequestVerifier
 from skill.logs import Throttle
 
