@@ -158,7 +158,7 @@ def test_rebuilding_drops_files_of_an_earlier_build(tmp_path: Path) -> None:
 def test_an_endpoint_that_is_not_a_function_arn_is_refused(tmp_path: Path, endpoint: str) -> None:
     with pytest.raises(packaging.PackagingError, match="not a Lambda function ARN"):
         packaging.build_skill_package(tmp_path, endpoint=endpoint)
-    assert packaging.main(["skill-package", "--out", str(tmp_path), "--endpoint", endpoint]) == 1
+    assert packaging.main(["skill-package", "--out", str(tmp_path), "--endpoint", endpoint]) == 2
 
 
 def test_packaging_never_overwrites_the_manifest_source() -> None:
