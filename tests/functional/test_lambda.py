@@ -24,7 +24,7 @@ def lambda_handler(monkeypatch):
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("TABLE_NAME", TABLE)
     with mock_aws():
-        DynamoDbStore(TABLE, resource=boto3.resource("dynamodb"), merge=ours_wins).create_table()
+        DynamoDbStore(TABLE, client=boto3.client("dynamodb"), merge=ours_wins).create_table()
         from skill.doors import lambda_function
 
         monkeypatch.setattr(lambda_function, "_skill", None)

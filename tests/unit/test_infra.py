@@ -216,8 +216,8 @@ def dynamodb(monkeypatch: pytest.MonkeyPatch) -> Iterator[DynamoDbCalls]:
     use_fake_aws(monkeypatch)
     monkeypatch.delenv(SKILL_ID_ENV, raising=False)
     with mock_aws():
-        admin = boto3.resource("dynamodb", region_name="us-east-1")
-        DynamoDbStore(TABLE, resource=admin, merge=ours_wins).create_table()
+        admin = boto3.client("dynamodb", region_name="us-east-1")
+        DynamoDbStore(TABLE, client=admin, merge=ours_wins).create_table()
         yield DynamoDbCalls()
 
 
@@ -225,7 +225,7 @@ def test_policy_allows_exactly_what_the_household_store_calls(
     function: dict[str, Any], dynamodb: DynamoDbCalls
 ) -> None:
     # GIVEN the store the Lambda function uses, on a recorded connection
-    store = DynamoDbStore(TABLE, resource=dynamodb.session.resource("dynamodb"), merge=merge)
+    store = DynamoDbStore(TABLE, client=dynamodb.session.client("dynamodb"), merge=merge)
     # WHEN two devices read, save, one loses the race (re-read and merge), and it is deleted
     first = store.read("household")
     stale = store.read("household")

@@ -35,13 +35,13 @@ def moto_dynamodb(fake_aws: None) -> Iterator[Any]:
     with mock_aws():
         admin = DynamoDbStore(TABLE, region="us-east-1", merge=ours_wins)
         admin.create_table()
-        yield admin.resource
+        yield admin.client
 
 
 @pytest.fixture
 def dynamodb_harness(moto_dynamodb: Any) -> DynamoDbHarness:
     def open_store(**options: Any) -> DynamoDbStore:
-        return DynamoDbStore(TABLE, resource=moto_dynamodb, **options)
+        return DynamoDbStore(TABLE, client=moto_dynamodb, **options)
 
     return DynamoDbHarness(open_store)
 

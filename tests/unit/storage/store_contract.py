@@ -97,17 +97,22 @@ class DynamoDbHarness:
         return self._open_store(**{"merge": ours_wins, **options})
 
     def raw(self, key: str) -> RawRecord | None:
-        item = self._probe.table.get_item(Key={"id": key}, ConsistentRead=True).get("Item")
+        item = self._probe.client.get_item(
+            TableName=self._probe.table_name, Key={"id": {"S": key}}, ConsistentRead=True
+        ).get("Item")
         if item is None:
             return None
-        return RawRecord(item["attributes"], int(item["version"]), int(item["expires_at"]))
+        return RawRecord(
+            item["attributes"]["S"], int(item["version"]["N"]), int(item["expires_at"]["N"])
+        )
 
     def corrupt(self, key: str, text: str) -> None:
-        self._probe.table.update_item(
-            Key={"id": key},
+        self._probe.client.update_item(
+            TableName=self._probe.table_name,
+            Key={"id": {"S": key}},
             UpdateExpression="SET #attributes = :text",
             ExpressionAttributeNames={"#attributes": "attributes"},
-            ExpressionAttributeValues={":text": text},
+            ExpressionAttributeValues={":text": {"S": text}},
         )
 
 

@@ -126,7 +126,10 @@ def test_item_written_by_hand_is_read_and_can_be_saved_over(empty_moto: None) ->
     # GIVEN an item an operator put in by hand: no version, no expiry
     store = DynamoDbStore("households", merge=union_merge)
     store.create_table()
-    store.table.put_item(Item={"id": HOUSEHOLD, "attributes": '{"heard": ["s-001"]}'})
+    store.client.put_item(
+        TableName="households",
+        Item={"id": {"S": HOUSEHOLD}, "attributes": {"S": '{"heard": ["s-001"]}'}},
+    )
     # WHEN the household reads it THEN its data shows, at version 0
     attributes = store.read(HOUSEHOLD)
     assert attributes == {"heard": ["s-001"], "_version": 0}
