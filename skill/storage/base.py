@@ -212,6 +212,36 @@ class HouseholdStore(metaclass=ABCMeta):
             attributes.pop(FORGOTTEN_KEY, None)
         return attributes
 
+    # --- is it usable? --------------------------------------------------------------------
+
+    def check(self) -> None:
+        """Read, write, read back and delete a probe record, as a server does before it
+        answers anyone. Raises StoreUnavailable with a one-line reason."""
+        try:
+            before = self.get(PROBE_KEY) or {VERSION_KEY: 0}
+            probe = {**before, "probe": self._clock()}
+            self.put(PROBE_KEY, probe)
+            if (self.get(PROBE_KEY) or {}).get("probe") != probe["probe"]:
+                raise StoreUnavailable("the probe record did not read back as written")
+            self.delete(PROBE_KEY)
+        except StoreUnavailable:
+            raise
+        except Exception as error:
+            raise StoreUnavailable(describe_error(error)) from error
+
+    def health(self) -> str | None:
+        """None while a read works, else why not: a cheap read, at most every 2 seconds."""
+        now = self._clock()
+        if self._health is not None and now - self._health[0] < HEALTH_CACHE_SECONDS:
+            return self._health[1]
+        try:
+            self._read(PROBE_KEY)
+            reason = None
+        except Exception as error:
+            reason = describe_error(error)
+        self._health = (now, reason)
+        return reason
+
     def get(self, key: str) -> Attributes | None:
         """The stored attributes with ``"_version"``, or None when nothing live is stored
         (a deleted household included)."""
