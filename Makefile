@@ -12,7 +12,7 @@ PORT ?= 5000
 # would fetch the registry's unrelated package named `ask` instead.
 ASK := $(CURDIR)/infra/node_modules/.bin/ask
 
-.PHONY: help install run chat test lint format bench models clean
+.PHONY: help install run chat test lint format bench models content clean
 .PHONY: lambda-zip skill-package ask-cli ask skill-deploy
 
 help:
@@ -22,6 +22,7 @@ help:
 	@echo "make lint    ruff"
 	@echo "make bench   the performance harness"
 	@echo "make models  rebuild interaction_models/ from its source"
+	@echo "make content compile the starters and phrases into skill/content/compiled/"
 	@echo "make lambda-zip     the deployable Lambda zip, dist/lambda.zip"
 	@echo "make skill-package  the ASK CLI skill package, dist/skill-package (LAMBDA_ARN=arn:... sets its endpoint)"
 	@echo "make ask-cli        the pinned ASK CLI, in infra/node_modules (needs Node 20+ and npm)"
@@ -60,6 +61,9 @@ bench: install
 
 models: install
 	$(UV) run --frozen heart-to-heart models build
+
+content: install
+	$(UV) run --frozen heart-to-heart content build
 
 lambda-zip: install
 	$(UV) run --frozen python -m skill.tools.packaging lambda-zip --out dist/lambda.zip

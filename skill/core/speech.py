@@ -9,13 +9,13 @@ from collections.abc import Iterator, Mapping
 from functools import cache
 from pathlib import Path
 from string import Formatter
+from typing import Any
 
-import yaml
+from skill.core import compiled
 
 __all__ = ["Phrases", "escape", "load_phrases", "plain_text", "speak", "word_count"]
 
-PHRASES_DIR = Path(__file__).resolve().parent.parent / "content" / "phrases"
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+PHRASES_DIR = compiled.CONTENT_DIR / "phrases"
 _TAG = re.compile(r"<[^>]*>")
 _SPACES = re.compile(r"\s+")
 _PAUSE = '<break time="300ms"/>'
@@ -77,23 +77,25 @@ def placeholders(template: str) -> set[str]:
 
 @cache
 def load_phrases(locale: str = "en-US", directory: Path = PHRASES_DIR) -> Phrases:
-    """The phrases for a locale: `en` with the locale's own overrides on top."""
-    lines = _read(directory / "en.yaml")
-    regional = directory / f"{locale}.yaml"
-    if regional.exists():
-        lines.update(_read(regional))
+    """The phrases for a locale: `en` with the locale's own overrides on top (compiled, see
+    `skill.core.compiled`; from a directory of YAML files when one is given)."""
+    if directory == PHRASES_DIR:
+        files = compiled.load("phrases")
+    else:
+        files = {path.name: compiled.read_yaml(path) for path in directory.glob("*.yaml")}
+    lines = _lines("en.yaml", files["en.yaml"])
+    regional = f"{locale}.yaml"
+    if regional in files:
+        lines.update(_lines(regional, files[regional]))
     return Phrases(lines)
 
 
-def _read(path: Path) -> dict[str, list[str]]:
-    with path.open(encoding="utf-8") as handle:
-        data = yaml.load(handle, Loader=_Loader) or {}
+def _lines(name: str, data: Any) -> dict[str, list[str]]:
+    data = data or {}
     lines: dict[str, list[str]] = {}
     for key, variants in data.items():
         variants = variants if isinstance(variants, list) else [variants]
         if not variants or not all(isinstance(v, str) for v in variants):
-            raise ValueError(
-                f"{path.name}: {key} must be a list of text lines (quote a line with ': ')"
-            )
+            raise ValueError(f"{name}: {key} must be a list of text lines (quote a line with ': ')")
         lines[str(key)] = variants
     return lines

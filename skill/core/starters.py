@@ -16,8 +16,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-import yaml
-
+from skill.core import compiled
 from skill.core.heard import HeardSet, Walk
 from skill.core.moments import Moment
 
@@ -36,9 +35,8 @@ __all__ = [
 DEPTHS = (1, 2, 3)
 AUDIENCES = ("partners", "friends", "any")
 THEMES = ("memories", "gratitude", "dreams", "needs", "play", "repair", "everyday")
-STARTERS_DIR = Path(__file__).resolve().parent.parent / "content" / "starters"
+STARTERS_DIR = compiled.CONTENT_DIR / "starters"
 _SKIPS = 16  # heard starters a walk steps over before it counts what is left instead
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,11 +258,14 @@ def parse_starters(document: Mapping, source: str) -> list[Starter]:
 
 @cache
 def load_library(directory: Path = STARTERS_DIR) -> Library:
-    """The library from its data files, read once per process."""
+    """The library from its data files (compiled, see `skill.core.compiled`), read once
+    per process; from a directory of YAML files when one is given."""
+    if directory == STARTERS_DIR:
+        files = compiled.load("starters")
+    else:
+        files = {path.name: compiled.read_yaml(path) for path in directory.glob("*.yaml")}
     starters: list[Starter] = []
-    for path in sorted(directory.glob("*.yaml")):
-        if path.name == "retired.yaml":
-            continue
-        with path.open(encoding="utf-8") as handle:
-            starters.extend(parse_starters(yaml.load(handle, Loader=_Loader), path.name))
+    for name, data in sorted(files.items()):
+        if name != "retired.yaml":
+            starters.extend(parse_starters(data, name))
     return Library(starters)

@@ -194,6 +194,33 @@ def cmd_forget(args: argparse.Namespace) -> int:
     return on_the_store(forget, store)
 
 
+def cmd_content(args: argparse.Namespace) -> int:
+    from skill.core import compiled
+
+    if args.action == "check":
+        problems = compiled.stale()
+        for problem in problems:
+            print(f"content/compiled/{problem}: run `make content`")
+        return 1 if problems else 0
+
+    def check(name: str, files: dict[str, object]) -> None:
+        from skill.core.speech import _lines
+        from skill.core.starters import parse_starters
+
+        for file_name, data in files.items():
+            if name == "phrases":
+                _lines(file_name, data)
+            elif file_name != "retired.yaml":
+                parse_starters(data, file_name)
+
+    try:
+        for path in compiled.build(check=check):
+            print(f"wrote {path}")
+    except ValueError as error:
+        raise fail(f"the content has a problem: {error}") from None
+    return 0
+
+
 def cmd_models(args: argparse.Namespace) -> int:
     import yaml
 
@@ -338,6 +365,17 @@ def parser() -> argparse.ArgumentParser:
         )
         command.add_argument("--user", required=True, help="the household's Alexa user id")
         _store_option(command)
+
+    content = _command(
+        commands,
+        "content",
+        "compile the starters and phrases (YAML) into the JSON the skill loads",
+        "  heart-to-heart content build\n  heart-to-heart content check",
+        cmd_content,
+    )
+    content.add_argument(
+        "action", choices=["build", "check"], help="write the compiled files, or check them"
+    )
 
     models = _command(
         commands,

@@ -2,9 +2,9 @@
 
 Environment: TABLE_NAME (the DynamoDB table), HEART_TO_HEART_SKILL_ID (optional).
 
-Importing this module loads the SDK and boto3 only; the handlers, their models and the
-content load with the first request (see `skill()`), which keeps the import itself close
-to a hello-world skill's (`make bench`, part 3).
+Importing this module builds the skill (handlers, compiled content, the DynamoDB client)
+when TABLE_NAME is set, as it always is on Lambda: the init phase does the slow work once,
+and the first request pays for none of it.
 """
 
 from __future__ import annotations
@@ -37,8 +37,15 @@ def skill() -> CustomSkill:
         table = os.environ.get(TABLE_ENV)
         if not table:
             log.error("%s is not set: households will not be remembered", TABLE_ENV)
-        _skill = alexa_skill(dynamodb_store(table) if table else None)
+        store = dynamodb_store(table) if table else None
+        if store is not None:
+            _ = store.client  # made now, in the init phase, rather than on the first request
+        _skill = alexa_skill(store)
     return _skill
+
+
+if os.environ.get(TABLE_ENV):
+    skill()
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

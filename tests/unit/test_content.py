@@ -161,3 +161,33 @@ def test_phrase_files_have_only_known_keys_and_placeholders():
             for line in variants:
                 assert placeholders(line) <= known, f"{path.name}:{key}: {line!r}"
                 assert not set(line) & set("<>&"), f"{path.name}:{key} must be plain text"
+
+
+def test_the_compiled_content_matches_its_yaml_source():
+    # The skill loads content/compiled/*.json (a few ms, not ~70 ms of YAML): it must be
+    # what `make content` makes of the YAML as it is now.
+    from skill.core import compiled
+
+    assert compiled.stale() == [], "run `make content` and commit skill/content/compiled/"
+
+
+def test_stale_compiled_content_is_not_used(tmp_path, caplog):
+    # GIVEN a content directory whose compiled starters no longer match the YAML
+    import shutil
+
+    from skill.core import compiled
+
+    content = tmp_path / "content"
+    shutil.copytree(compiled.CONTENT_DIR, content)
+    (content / "starters" / "anytime.yaml").write_text(
+        (content / "starters" / "anytime.yaml")
+        .read_text(encoding="utf-8")
+        .replace("text: ", "text: CHANGED ", 1),
+        encoding="utf-8",
+    )
+    # WHEN the starters are loaded THEN the YAML is read, with a warning to rebuild
+    files = compiled.load("starters", content / "compiled")
+    first = files["anytime.yaml"]
+    assert "CHANGED" in str(first)
+    assert "stale" in caplog.text
+    assert compiled.stale(content / "compiled") == ["starters.json does not match its sources"]
