@@ -80,10 +80,10 @@ class _OneLineSdkErrors(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
         if error is not None and record.module == "skill_adapter":
-            left_out = self._throttle.allow(type(error).__name__)
+            reason = str(error)[:200]
+            left_out = self._throttle.allow(f"{type(error).__name__}: {reason[:80]}")
             if left_out is None:
                 return False
-            reason = str(error)[:200]
             record.msg = f"{record.getMessage()}: {type(error).__name__}: {reason!r}" + (
                 f" ({left_out} more since the last such line)" if left_out else ""
             )

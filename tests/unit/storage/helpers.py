@@ -103,11 +103,27 @@ def moto_server() -> Iterator[str]:
 
     Real HTTP, so what crosses the wire is what botocore would send to DynamoDB.
     """
+    import threading
+
     import pytest
+    from moto.dynamodb.models import DynamoDBBackend
     from moto.server import ThreadedMotoServer
 
     with pytest.MonkeyPatch.context() as monkeypatch:
         use_fake_aws(monkeypatch)
+        # DynamoDB makes a conditional write atomic. moto 5.2 checks the condition and then
+        # writes, with no lock between, and its server answers each request on a thread:
+        # two racing conditional puts could both win (seen 1 to 3 times in 345 racing
+        # updates on a loaded machine), which no real table allows. One lock over writes.
+        lock = threading.Lock()
+        for name in ("put_item", "update_item", "delete_item"):
+            original = getattr(DynamoDBBackend, name)
+
+            def atomic(self: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+                with lock:
+                    return _original(self, *args, **kwargs)
+
+            monkeypatch.setattr(DynamoDBBackend, name, atomic)
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         server.start()
         try:
