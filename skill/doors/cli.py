@@ -158,7 +158,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_starters(args: argparse.Namespace) -> int:
-    from skill.core.stats import coverage_table
+    from skill.tools.stats import coverage_table
 
     print(coverage_table())
     return 0

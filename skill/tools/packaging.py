@@ -93,6 +93,39 @@ FORBIDDEN_IN_ZIP = frozenset(
         "tests",
     }
 )
+#: What of skill/ the function imports: the Lambda door and its wiring, the Alexa adapter,
+#: the service and the core, the stores' shared code and DynamoDB, the compiled content and
+#: the APL document. Not the other doors, the development tools, the voice grammar, SQLite
+#: or the YAML sources (the compiled JSON is what loads).
+SKILL_IN_ZIP = (
+    "__init__.py",
+    "logs.py",
+    "core/*.py",
+    "service/*.py",
+    "alexa/*.py",
+    "storage/__init__.py",
+    "storage/base.py",
+    "storage/urls.py",
+    "storage/dynamodb.py",
+    "doors/__init__.py",
+    "doors/wiring.py",
+    "doors/lambda_function.py",
+    "content/compiled/*.json",
+    "content/apl/*.json",
+)
+#: In those rooms but not on the Lambda path: the web front door's envelope check.
+SKILL_NOT_IN_ZIP = frozenset({"alexa/envelope.py"})
+#: The AWS SDK's service data the function needs: DynamoDB's model and the endpoint rules.
+#: (botocore ships every service's: about 16 MB of a 24 MB zip.)
+BOTOCORE_DATA_KEPT = frozenset(
+    {
+        "dynamodb",
+        "endpoints.json",
+        "partitions.json",
+        "sdk-default-configuration.json",
+        "_retry.json",
+    }
+)
 #: The earliest time a zip entry can carry; every entry gets it.
 ZIP_DATE_TIME = (1980, 1, 1, 0, 0, 0)
 PLACEHOLDER_ENDPOINT = "arn:aws:lambda:us-east-1:000000000000:function:heart-to-heart"
@@ -135,10 +168,10 @@ def build_lambda_zip(
         progress(f"installing them for {LAMBDA_PLATFORM}, Python {LAMBDA_PYTHON}")
         _install(requirements, bundle)
         _check_bundle(bundle)
-        progress("copying the skill")
-        shutil.copytree(
-            PACKAGE_DIR, bundle / "skill", ignore=shutil.ignore_patterns(*_SKIPPED_NAMES)
-        )
+        progress("keeping DynamoDB's part of the AWS SDK's service data")
+        _trim_aws_data(bundle)
+        progress("copying the skill's Lambda path")
+        _copy_skill(bundle / "skill")
         if compile_bytecode:
             progress("precompiling to bytecode")
             _compile(bundle)
@@ -208,6 +241,28 @@ def _check_bundle(bundle: Path) -> None:
             f"The Lambda dependency set pulls in {', '.join(leaked)}: keep web and test "
             "packages out of the project's main dependencies (pyproject.toml)."
         )
+
+
+def _copy_skill(target: Path) -> None:
+    for pattern in SKILL_IN_ZIP:
+        for path in sorted(PACKAGE_DIR.glob(pattern)):
+            if path.relative_to(PACKAGE_DIR).as_posix() in SKILL_NOT_IN_ZIP:
+                continue
+            destination = target / path.relative_to(PACKAGE_DIR)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, destination)
+
+
+def _trim_aws_data(bundle: Path) -> None:
+    """Drop the service data of every AWS service but DynamoDB (and boto3's resource
+    models: the store uses the client). What is kept came from the hash-checked wheels."""
+    data = bundle / "botocore" / "data"
+    if not data.is_dir():
+        raise PackagingError("botocore's data directory is not where it used to be")
+    for entry in data.iterdir():
+        if entry.name not in BOTOCORE_DATA_KEPT:
+            shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+    shutil.rmtree(bundle / "boto3" / "data", ignore_errors=True)
 
 
 def _top_level(name: str) -> str:

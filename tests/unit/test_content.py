@@ -12,7 +12,7 @@ import yaml
 from skill.core.moments import Moment
 from skill.core.speech import PHRASES_DIR, load_phrases, placeholders
 from skill.core.starters import AUDIENCES, DEPTHS, STARTERS_DIR, THEMES, load_library
-from skill.core.stats import cell_counts
+from skill.tools.stats import cell_counts
 
 LIBRARY = load_library()
 STARTERS = list(LIBRARY)
