@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
+import botocore.session
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
@@ -53,24 +53,25 @@ _CLIENT_CONFIG = Config(
 
 
 _session_lock = threading.Lock()
-_session: boto3.session.Session | None = None
+_session: botocore.session.Session | None = None
 
 
 def _new_client(region: str | None, endpoint_url: str | None) -> Any:
-    """A DynamoDB client from one process-wide session.
+    """A DynamoDB client from one process-wide botocore session.
 
-    The client, not boto3's resource layer: the records are four plain attributes, and the
-    resource costs 30-40 ms more to make on a cold start. Sharing the session makes a second
-    store cost milliseconds instead of ~100 ms of model loading; the lock is there because
-    boto3 sessions are not thread-safe.
+    A low-level client, made with botocore itself: the records are four plain attributes,
+    so boto3's resource layer buys nothing, and importing boto3 (s3transfer with it) and
+    making a resource cost a Lambda cold start some 80-100 ms more. Sharing the session
+    makes a second store cost milliseconds instead of ~100 ms of model loading; the lock is
+    there because sessions are not thread-safe.
     """
     global _session
     with _session_lock:
         if _session is None:
-            _session = boto3.session.Session()
-        return _session.client(
+            _session = botocore.session.get_session()
+        return _session.create_client(
             "dynamodb",
-            region_name=region or _session.region_name or DEFAULT_REGION,
+            region_name=region or _session.get_config_variable("region") or DEFAULT_REGION,
             endpoint_url=endpoint_url,
             config=_CLIENT_CONFIG,
         )
@@ -89,8 +90,9 @@ def _error_code(error: ClientError) -> str:
 class DynamoDbStore(HouseholdStore):
     """A HouseholdStore in the DynamoDB table ``table_name`` (partition key ``id``, string).
 
-    Pass ``client`` (a boto3 DynamoDB client) to choose the connection; otherwise one is
-    made on first use for ``region`` (default: boto3's own resolution, else us-east-1) and
+    Pass ``client`` (a botocore or boto3 DynamoDB client) to choose the connection;
+    otherwise one is made on first use for ``region`` (default: the AWS SDK's own
+    resolution, else us-east-1) and
     ``endpoint_url`` (e.g. DynamoDB Local or a moto server). Only stateless item calls are
     made, so one store can serve several threads.
     """
@@ -118,7 +120,7 @@ class DynamoDbStore(HouseholdStore):
 
     @property
     def client(self) -> Any:
-        """The boto3 DynamoDB client: the one passed in, or one made on first use."""
+        """The DynamoDB client: the one passed in, or one made on first use."""
         with self._lock:
             if self._client is None:
                 self._client = _new_client(self._region, self._endpoint_url)

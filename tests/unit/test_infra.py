@@ -245,7 +245,7 @@ def test_every_event_through_the_lambda_entry_stays_within_the_policy(
     from skill.storage import dynamodb as dynamodb_module
 
     monkeypatch.setenv(TABLE_ENV, TABLE)
-    monkeypatch.setattr(dynamodb_module, "_session", dynamodb.session)
+    monkeypatch.setattr(dynamodb_module, "_session", dynamodb.session._session)
     monkeypatch.setattr(lambda_function, "_skill", None)
     for event in sorted(EVENTS.glob("*.json")):
         lambda_function.handler(json.loads(event.read_text(encoding="utf-8")), None)
