@@ -79,8 +79,9 @@ def next_starter(
     `shift`) and follows the clock unless someone named a moment earlier.
     """
     conversation = household.live_conversation(now)
-    playing = conversation is not None and conversation.favourite_index is not None
-    if playing and moment is None and depth is None and shift == 0:
+    asked = moment is not None or depth is not None or shift != 0
+    if conversation is not None and conversation.favourite_index is not None and not asked:
+        # Playing favourites, and nobody asked for anything else.
         turn = _next_favourite(household, library, conversation, now)
         if turn is not None:
             return turn

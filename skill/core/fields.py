@@ -33,7 +33,7 @@ def _damaged(wanted: str, value: Any) -> None:
 
 
 def choice(value: Any, allowed: tuple[str, ...], default: str) -> str:
-    if value in allowed:
+    if isinstance(value, str) and value in allowed:
         return value
     _damaged("choice", value)
     return default

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from skill.core import compiled
 from skill.core.heard import HeardSet, Walk
@@ -235,7 +236,7 @@ def _nth_bit(value: int, n: int) -> int:
     return position + (value & -value).bit_length() - 1
 
 
-def parse_starters(document: Mapping, source: str) -> list[Starter]:
+def parse_starters(document: Mapping[str, Any], source: str) -> list[Starter]:
     """Starters from one moment file; a malformed entry names its file and id."""
     moment = Moment(document["moment"])
     result = []

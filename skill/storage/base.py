@@ -360,7 +360,7 @@ class HouseholdStore(metaclass=ABCMeta):
     @staticmethod
     def _backoff(attempt: int) -> float:
         """Jittered exponential delay: about 10, 20, 40, then 80 ms each time."""
-        base = min(FIRST_BACKOFF_SECONDS * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS)
+        base = min(FIRST_BACKOFF_SECONDS * 2.0 ** (attempt - 1), MAX_BACKOFF_SECONDS)
         return base * random.uniform(0.5, 1.5)
 
     @staticmethod
