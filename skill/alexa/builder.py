@@ -40,7 +40,8 @@ def build_skill(
     """
     services = dataclasses.replace(services or SkillServices(), store=store)
     builder = CustomSkillBuilder(api_client=TimeoutApiClient(services.settings_timeout))
-    builder.skill_id = skill_id or None
+    # The SDK sets skill_id to None in __init__ without a type, so mypy takes it for None.
+    builder.skill_id = skill_id or None  # type: ignore[assignment]
     for handler in request_handlers(services):
         builder.add_request_handler(handler)
     builder.add_exception_handler(ApologyExceptionHandler(services))

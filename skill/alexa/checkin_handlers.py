@@ -9,7 +9,7 @@ from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 
 from skill.alexa.common import AWAITING, SkillHandler, make_offer
-from skill.alexa.context import HouseholdSession, slot_id, slot_value
+from skill.alexa.context import HouseholdSession, session_attributes, slot_id, slot_value
 from skill.alexa.reply import reply
 from skill.core import checkin as flow
 from skill.core.checkin import StepPrompt
@@ -66,7 +66,7 @@ def speak_step(
     if composed.offer:
         make_offer(session.handler_input, composed.offer)
     if prompt.listen:
-        session.handler_input.attributes_manager.session_attributes[AWAITING] = "rating"
+        session_attributes(session.handler_input)[AWAITING] = "rating"
     session.save()
     return reply(session.handler_input, composed.sentences, reprompt=composed.reprompt)
 

@@ -9,7 +9,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 
-from skill.alexa.context import HouseholdSession
+from skill.alexa.context import HouseholdSession, session_attributes
 from skill.alexa.reply import reply
 from skill.alexa.visuals import add_starter_visual
 from skill.core import conversation as talk
@@ -43,12 +43,13 @@ OFFERED = "offered"
 
 def make_offer(handler_input: HandlerInput, offer: str) -> None:
     """What a "yes" (or an unclear line) in the next turn accepts."""
-    handler_input.attributes_manager.session_attributes[OFFER] = offer
+    session_attributes(handler_input)[OFFER] = offer
 
 
 def offered(handler_input: HandlerInput) -> str | None:
     """What the previous reply offered, if anything."""
-    return handler_input.attributes_manager.request_attributes.get(OFFERED)
+    offer = handler_input.attributes_manager.request_attributes.get(OFFERED)
+    return offer if isinstance(offer, str) else None
 
 
 class SkillHandler(AbstractRequestHandler):

@@ -23,6 +23,7 @@ __all__ = [
     "HouseholdSession",
     "hashed_user",
     "locale_of",
+    "session_attributes",
     "slot_id",
     "slot_value",
     "user_id_of",
@@ -86,6 +87,14 @@ def slot_id(handler_input: HandlerInput, name: str) -> str | None:
     return None
 
 
+def session_attributes(handler_input: HandlerInput) -> dict[str, Any]:
+    """This session's attributes, to read and change. The SDK types them Optional, but it
+    holds a dict for every request with a session and raises for one without."""
+    attributes = handler_input.attributes_manager.session_attributes
+    assert attributes is not None
+    return attributes
+
+
 class HouseholdSession:
     """What a handler needs of one Alexa request: its locale and wording, the device, and
     the household (a `HouseholdTurn`, one per request however many handlers ask)."""
@@ -129,7 +138,7 @@ class HouseholdSession:
 
     def line(self, key: str, **values: object) -> str:
         """A wording of `key`, never the one this session heard last for it."""
-        attributes = self.handler_input.attributes_manager.session_attributes
+        attributes = session_attributes(self.handler_input)
         said = attributes.get(SAID)
         if not isinstance(said, dict):
             said = attributes[SAID] = {}

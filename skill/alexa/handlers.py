@@ -28,6 +28,7 @@ from skill.alexa.common import (
     new_starter,
     offered,
 )
+from skill.alexa.context import session_attributes
 from skill.alexa.events import SkillDisabledHandler
 from skill.alexa.follow_up import follow_up, then_of
 from skill.alexa.reminder_handlers import (
@@ -149,7 +150,7 @@ class HelpHandler(SkillHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         session = self.session(handler_input)
-        attributes = handler_input.attributes_manager.session_attributes
+        attributes = session_attributes(handler_input)
         checkin = live_checkin(session)
         if checkin is not None:
             if checkin.step in (Step.RATE_FIRST, Step.RATE_SECOND):
@@ -209,7 +210,7 @@ class FallbackHandler(SkillHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         session = self.session(handler_input)
-        attributes = handler_input.attributes_manager.session_attributes
+        attributes = session_attributes(handler_input)
         offer = offered(handler_input)
         misses = attributes.get(MISSES)
         misses = misses if isinstance(misses, int) and misses >= 0 else 0

@@ -16,7 +16,7 @@ from ask_sdk_core.response_helper import ResponseFactory
 from ask_sdk_model import IntentRequest, Response
 
 from skill.alexa.common import AWAITING, MISSES, OFFER, OFFERED
-from skill.alexa.context import hashed_user, locale_of
+from skill.alexa.context import hashed_user, locale_of, session_attributes
 from skill.alexa.reply import reply
 from skill.service import SkillServices
 
@@ -55,7 +55,7 @@ class TurnState(AbstractRequestInterceptor):
         if handler_input.request_envelope.session is None:
             return  # a skill event: no session, nothing offered
         manager = handler_input.attributes_manager
-        session = manager.session_attributes
+        session = session_attributes(handler_input)
         manager.request_attributes[OFFERED] = session.pop(OFFER, None)
         manager.request_attributes[AWAITING] = session.pop(AWAITING, None)
         request = handler_input.request_envelope.request
@@ -67,7 +67,7 @@ class TurnState(AbstractRequestInterceptor):
 class ResponseLogger(AbstractResponseInterceptor):
     def process(self, handler_input: HandlerInput, response: Response | None) -> None:
         started = handler_input.attributes_manager.request_attributes.get(_STARTED)
-        elapsed = (time.perf_counter() - started) * 1000 if started else 0.0
+        elapsed = (time.perf_counter() - started) * 1000 if isinstance(started, float) else 0.0
         if log.isEnabledFor(logging.INFO):
             log.info(
                 "%s user=%s locale=%s %.1fms",

@@ -20,6 +20,7 @@ from ask_sdk_model.services.reminder_management import (
     PushNotificationStatus,
     Recurrence,
     ReminderRequest,
+    ReminderResponse,
     SpokenInfo,
     SpokenText,
     Trigger,
@@ -107,6 +108,10 @@ def create_reminder(session: HouseholdSession, at: time) -> str:
         if error.status_code in (401, 403):
             raise PermissionNeeded from error
         raise
+    # The SDK's types allow any answer, and a token-less one: neither is a reminder we keep
+    # (a household's reminder is its token, and can be deleted only by it).
+    if not isinstance(response, ReminderResponse) or response.alert_token is None:
+        raise TypeError(f"no alert token in the answer: {type(response).__name__}")
     return response.alert_token
 
 

@@ -67,7 +67,7 @@ class StartOverHandler(SkillHandler):
 
 def moment_of(handler_input: HandlerInput) -> Moment | None:
     name = slot_id(handler_input, "moment")
-    return Moment(name) if name in Moment._value2member_map_ else None
+    return Moment(name) if name is not None and name in Moment._value2member_map_ else None
 
 
 class DepthShiftHandler(SkillHandler):
