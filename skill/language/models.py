@@ -484,7 +484,9 @@ def check_model(
 MAX_FILLED = 20000
 
 
-def filled_samples(sample: str, slot_types: Mapping[str, str], values: Mapping[str, list[str]]):
+def filled_samples(
+    sample: str, slot_types: Mapping[str, str], values: Mapping[str, list[str]]
+) -> list[str]:
     """Every sentence a sample can be once its custom slots hold each of their values and
     synonyms; a built-in slot stays a marker such as `{AMAZON.NUMBER}`."""
     sentences = [""]

@@ -119,7 +119,7 @@ def _keys(text: str) -> list[str]:
 # ----------------------------------------------------------------------------- built-in slot types
 
 _UNITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
-_TEENS = ("ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen")
+_TEENS: tuple[str, ...] = ("ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen")
 _TEENS += ("seventeen", "eighteen", "nineteen")
 _TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
 _NUMBER_WORDS = (
@@ -637,21 +637,21 @@ class Resolver:
         for entity in result.entities_list:
             if entity.name.endswith(_OPEN):
                 continue
-            kind = self._slots.kinds.get(entity.name)
-            if kind is None:
+            slot_kind = self._slots.kinds.get(entity.name)
+            if slot_kind is None:
                 return None
             spoken = entity.text.strip()
-            if kind.custom:
+            if slot_kind.custom:
                 value_id = str(entity.value)
-                canonical = self._slots.canonical[kind.name].get(value_id)
+                canonical = self._slots.canonical[slot_kind.name].get(value_id)
                 slots[entity.name] = ResolvedSlot(
-                    entity.name, spoken, value_id, canonical, kind.name
+                    entity.name, spoken, value_id, canonical, slot_kind.name
                 )
                 continue
-            value = _builtin_value(kind.name, entity.value, spoken)
+            value = _builtin_value(slot_kind.name, entity.value, spoken)
             if value is None:
                 return None
-            slots[entity.name] = ResolvedSlot(entity.name, value, slot_type=kind.name)
+            slots[entity.name] = ResolvedSlot(entity.name, value, slot_type=slot_kind.name)
         intent = result.intent.name
         if not _split_names(slots, self._slots.declared.get(intent, ()), self._words.vocabulary):
             return None
