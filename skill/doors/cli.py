@@ -8,13 +8,18 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 from skill.logs import configure_logging
+
+if TYPE_CHECKING:
+    from skill.storage import HouseholdStore
 
 __all__ = ["main"]
 
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
+
+T = TypeVar("T")
 
 
 def is_loopback(host: str) -> bool:
@@ -45,7 +50,7 @@ def fail(message: str) -> SystemExit:
     return SystemExit(2)
 
 
-def store_or_exit(url: str | None):
+def store_or_exit(url: str | None) -> HouseholdStore:
     """A store that works (created if missing, then read, written and deleted once), or a
     one-line error and exit status 2."""
     from skill.doors.wiring import ready_household_store
@@ -64,7 +69,7 @@ def store_or_exit(url: str | None):
     return store
 
 
-def existing_store_or_exit(url: str | None):
+def existing_store_or_exit(url: str | None) -> HouseholdStore | None:
     """The store as it is, for commands that only look or delete: nothing is created (no
     file, no directory, no table). None when there is no store at all."""
     from skill.doors.wiring import open_household_store
@@ -79,7 +84,7 @@ def existing_store_or_exit(url: str | None):
     return store
 
 
-def on_the_store(action: Callable[[], int], store: object) -> int:
+def on_the_store(action: Callable[[], T], store: HouseholdStore) -> T:
     """Run an operator command against the store; a store error is one line, exit 2."""
     from skill.storage import describe_error
 

@@ -52,4 +52,6 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     current = skill()
     envelope = current.serializer.deserialize(payload=json.dumps(event), obj_type=RequestEnvelope)
     response = current.invoke(request_envelope=envelope, context=context)
-    return current.serializer.serialize(response)
+    body = current.serializer.serialize(response)
+    assert isinstance(body, dict)  # a ResponseEnvelope serializes to a JSON object
+    return body

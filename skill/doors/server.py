@@ -28,14 +28,14 @@ monkey.patch_all()
 import io  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
-from collections.abc import Iterable  # noqa: E402
+from collections.abc import Callable, Iterable  # noqa: E402
 from typing import TYPE_CHECKING, Any  # noqa: E402
 
 import gevent  # noqa: E402
 from gunicorn import util  # noqa: E402
 from gunicorn.app.base import BaseApplication  # noqa: E402
-from gunicorn.http.errors import (  # noqa: E402
-    InvalidResponseHeader,
+from gunicorn.http.errors import (  # type: ignore[attr-defined]  # noqa: E402
+    InvalidResponseHeader,  # this and the next came in gunicorn 27; types-gunicorn is at 26
     InvalidResponseHeaderName,
     LimitRequestHeaders,
     LimitRequestLine,
@@ -140,7 +140,7 @@ def read_bodies_first(app: WSGIApplication, limit: int, seconds: float) -> WSGIA
 
 
 class _Server(BaseApplication):
-    def __init__(self, factory: Any, options: dict[str, Any]) -> None:
+    def __init__(self, factory: Callable[[], WSGIApplication], options: dict[str, Any]) -> None:
         self.factory = factory
         self.options = options
         super().__init__()

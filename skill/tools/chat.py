@@ -108,7 +108,9 @@ class ChatSession:
     def invoke(self, body: dict[str, Any]) -> dict[str, Any]:
         serializer = self.skill.serializer
         request_envelope = serializer.deserialize(json.dumps(body), RequestEnvelope)
-        return serializer.serialize(self.skill.invoke(request_envelope, None))
+        answer = serializer.serialize(self.skill.invoke(request_envelope, None))
+        assert isinstance(answer, dict)  # a ResponseEnvelope serializes to a JSON object
+        return answer
 
     def _follow(self, response: dict[str, Any]) -> str | None:
         inner = response.get("response") or {}
