@@ -19,7 +19,7 @@ help:
 	@echo "make run     the skill web service on http://$(HOST):$(PORT)/ (dev mode, local store)"
 	@echo "make chat    talk to the skill by typing"
 	@echo "make test    the whole test suite"
-	@echo "make lint    ruff"
+	@echo "make lint    ruff, and mypy on skill/"
 	@echo "make bench   the performance harness"
 	@echo "make models  rebuild interaction_models/ from its source"
 	@echo "make content compile the starters and phrases into skill/content/compiled/"
@@ -51,6 +51,7 @@ test: install
 lint: install
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen mypy
 
 format: install
 	$(UV) run --frozen ruff check --fix .
@@ -90,4 +91,4 @@ skill-deploy: skill-package ask-cli
 	cd infra && $(ASK) deploy $(if $(LAMBDA_ARN),,--target skill-metadata)
 
 clean:
-	rm -rf .venv .pytest_cache .ruff_cache infra/node_modules
+	rm -rf .venv .pytest_cache .ruff_cache .mypy_cache infra/node_modules
