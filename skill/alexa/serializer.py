@@ -1,8 +1,9 @@
 """Reading request envelopes into the ASK SDK's model objects, through its public API only.
 
 The SDK's `DefaultSerializer` does the reading in name-mangled private methods, so it can
-be changed only by overriding those. This serializer wraps it instead: responses and
-anything but a request envelope go to it unchanged; envelopes are built here from the
+be changed only by overriding those. This serializer overrides only its public
+`deserialize`: responses and anything but a request envelope go to the SDK unchanged;
+envelopes are built here from the
 models' own public description of themselves (`deserialized_types`, `attribute_map`,
 `get_real_child_model`), the same walk the SDK makes, with three differences:
 
@@ -28,7 +29,6 @@ from typing import Any
 from ask_sdk_core.exceptions import SerializationException
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import RequestEnvelope
-from ask_sdk_model.services import Serializer
 
 __all__ = ["SkillSerializer", "already_parsed"]
 
@@ -60,19 +60,15 @@ def already_parsed(text: str, data: Any) -> Iterator[None]:
         _PARSED.reset(token)
 
 
-class SkillSerializer(Serializer):
+class SkillSerializer(DefaultSerializer):
     """The SDK's serializer, with request envelopes read as the module docstring says."""
 
     def __init__(self) -> None:
-        self._default = DefaultSerializer()
         self._classes: dict[str, type] = {}
-
-    def serialize(self, obj: Any) -> Any:
-        return self._default.serialize(obj)
 
     def deserialize(self, payload: Any, obj_type: Any) -> Any:
         if obj_type is not RequestEnvelope or payload is None:
-            return self._default.deserialize(payload, obj_type)
+            return super().deserialize(payload, obj_type)
         parsed = _PARSED.get()
         if parsed is not None and parsed[0] == payload:
             data = parsed[1]

@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from skill.logs import configure_logging
 
@@ -208,7 +208,7 @@ def cmd_content(args: argparse.Namespace) -> int:
             print(f"content/compiled/{problem}: run `make content`")
         return 1 if problems else 0
 
-    def check(name: str, files: dict[str, object]) -> None:
+    def check(name: str, files: dict[str, Any]) -> None:
         from skill.core.speech import _lines
         from skill.core.starters import parse_starters
 
