@@ -172,10 +172,18 @@ class _HelloHandler(AbstractRequestHandler):
 
 
 def hello_world_skill() -> CustomSkill:
-    """The baseline: CustomSkillBuilder, one handler speaking a fixed line, no persistence."""
+    """The baseline: CustomSkillBuilder, one handler speaking a fixed line, no persistence.
+
+    It reads envelopes with the skill's own serializer (timestamps by `fromisoformat`): the
+    comparison is then of the turns themselves, not of who reads a timestamp faster.
+    """
+    from skill.alexa.serializer import SkillSerializer
+
     builder = CustomSkillBuilder()
     builder.add_request_handler(_HelloHandler())
-    return builder.create()
+    skill = builder.create()
+    skill.serializer = SkillSerializer()
+    return skill
 
 
 def seed_record(store: HouseholdStore, clock: Clock, days: int = 21) -> dict[str, Any]:
