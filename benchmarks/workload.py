@@ -5,7 +5,6 @@ handler's path from an event dict to a response dict.
 
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
-from ask_sdk_model import RequestEnvelope, Response
+from ask_sdk_model import Response
 
 from skill.alexa import build_skill
 from skill.service import SkillServices
@@ -141,9 +140,10 @@ class Visit:
 
 
 def invoke(skill: CustomSkill, event: dict[str, Any]) -> dict[str, Any]:
-    """What the Lambda handler does: event dict -> envelope -> skill -> response dict."""
+    """What the Lambda handler does: event dict -> envelope -> skill -> response dict (both
+    sides read envelopes with the skill's serializer, see `hello_world_skill`)."""
     serializer = skill.serializer
-    request = serializer.deserialize(payload=json.dumps(event), obj_type=RequestEnvelope)
+    request = serializer.read_envelope(event)
     return serializer.serialize(skill.invoke(request_envelope=request, context=None))
 
 

@@ -77,15 +77,20 @@ class SkillSerializer(DefaultSerializer):
                 data = json.loads(payload)
             except Exception as error:
                 raise SerializationException(f"Couldn't parse request body: {payload}") from error
+        return self.read_envelope(data)
+
+    def read_envelope(self, data: Any) -> RequestEnvelope:
+        """A request envelope from its parsed JSON: the Lambda event arrives parsed, so it
+        need not be written out as text for `deserialize` to parse again."""
         try:
             envelope = self._build(data, RequestEnvelope)
         except SerializationException:
             raise
         except Exception as error:
             raise SerializationException(str(error)) from error
-        if DISABLED in payload and envelope is not None and envelope.request is not None:
-            request = data.get("request") if isinstance(data, dict) else None
-            body = request.get("body") if isinstance(request, dict) else None
+        request = data.get("request") if isinstance(data, dict) else None
+        if isinstance(request, dict) and request.get("type") == DISABLED and envelope is not None:
+            body = request.get("body")
             envelope.request.body = body if isinstance(body, dict) else {}
         return envelope
 

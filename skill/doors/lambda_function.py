@@ -9,13 +9,11 @@ and the first request pays for none of it.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from typing import TYPE_CHECKING, Any
 
-from ask_sdk_model import RequestEnvelope
-
+from skill.alexa.serializer import SkillSerializer
 from skill.doors.wiring import alexa_skill, dynamodb_store
 from skill.logs import configure_logging
 
@@ -50,7 +48,9 @@ if os.environ.get(TABLE_ENV):
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     current = skill()
-    envelope = current.serializer.deserialize(payload=json.dumps(event), obj_type=RequestEnvelope)
+    serializer = current.serializer
+    assert isinstance(serializer, SkillSerializer)  # set by the builder
+    envelope = serializer.read_envelope(event)
     response = current.invoke(request_envelope=envelope, context=context)
     body = current.serializer.serialize(response)
     assert isinstance(body, dict)  # a ResponseEnvelope serializes to a JSON object
