@@ -17,21 +17,23 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 __all__ = ["COMPILED_DIR", "CONTENT_DIR", "build", "load", "read_yaml", "sources_of", "stale"]
 
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 COMPILED_DIR = CONTENT_DIR / "compiled"
 # Each compiled file: where its sources are, relative to the content directory.
 SOURCES = {"starters": "starters/*.yaml", "phrases": "phrases/*.yaml"}
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 log = logging.getLogger(__name__)
 
 
 def read_yaml(path: Path) -> Any:
+    # Imported here: the Lambda function reads only the compiled JSON, so it never pays
+    # for loading PyYAML.
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with path.open(encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=_Loader)
+        return yaml.load(handle, Loader=loader)
 
 
 def sources_of(name: str, content_dir: Path = CONTENT_DIR) -> list[Path]:
