@@ -81,9 +81,11 @@ def bundle(lambda_zip: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 def dynamodb_endpoint() -> Iterator[str]:
     """A moto server on loopback with the households table; the zip carries no moto."""
     with moto_server() as endpoint:
+        # ensure_table: a CreateTable retried after a timeout on a busy machine finds the
+        # table its first try made, instead of failing the whole module
         DynamoDbStore(
             TABLE, region="us-east-1", endpoint_url=endpoint, merge=ours_wins
-        ).create_table()
+        ).ensure_table()
         yield endpoint
 
 
