@@ -13,7 +13,15 @@ from typing import Any
 
 from skill.core import compiled
 
-__all__ = ["Phrases", "escape", "load_phrases", "plain_text", "speak", "word_count"]
+__all__ = [
+    "Phrases",
+    "escape",
+    "load_phrases",
+    "phrase_lines",
+    "plain_text",
+    "speak",
+    "word_count",
+]
 
 PHRASES_DIR = compiled.CONTENT_DIR / "phrases"
 _TAG = re.compile(r"<[^>]*>")
@@ -83,14 +91,15 @@ def load_phrases(locale: str = "en-US", directory: Path = PHRASES_DIR) -> Phrase
         files = compiled.load("phrases")
     else:
         files = {path.name: compiled.read_yaml(path) for path in directory.glob("*.yaml")}
-    lines = _lines("en.yaml", files["en.yaml"])
+    lines = phrase_lines("en.yaml", files["en.yaml"])
     regional = f"{locale}.yaml"
     if regional in files:
-        lines.update(_lines(regional, files[regional]))
+        lines.update(phrase_lines(regional, files[regional]))
     return Phrases(lines)
 
 
-def _lines(name: str, data: Any) -> dict[str, list[str]]:
+def phrase_lines(name: str, data: Any) -> dict[str, list[str]]:
+    """One phrase file's parsed data as key -> variants; ValueError names what is wrong."""
     data = data or {}
     lines: dict[str, list[str]] = {}
     for key, variants in data.items():

@@ -209,12 +209,12 @@ def cmd_content(args: argparse.Namespace) -> int:
         return 1 if problems else 0
 
     def check(name: str, files: dict[str, Any]) -> None:
-        from skill.core.speech import _lines
+        from skill.core.speech import phrase_lines
         from skill.core.starters import parse_starters
 
         for file_name, data in files.items():
             if name == "phrases":
-                _lines(file_name, data)
+                phrase_lines(file_name, data)
             elif file_name != "retired.yaml":
                 parse_starters(data, file_name)
 
