@@ -35,7 +35,21 @@ __all__ = [
 
 DEPTHS = (1, 2, 3)
 AUDIENCES = ("partners", "friends", "any")
-THEMES = ("memories", "gratitude", "dreams", "needs", "play", "repair", "everyday")
+THEMES = (
+    "memories",
+    "gratitude",
+    "dreams",
+    "needs",
+    "play",
+    "repair",
+    "everyday",
+    "attention",  # phones down: noticing, being noticed, undivided time
+    "closeness",  # needs out of step: one wants closeness, the other space, and it changes
+    "giving",  # give and take: what each gives, receives, asks for
+    "guessing",  # reading the other: guess first, then ask
+    "home-life",  # everyday life together, done warmly: chores, money, family, plans
+    "activities",  # small shared things to do, in the starter's own words
+)
 STARTERS_DIR = compiled.CONTENT_DIR / "starters"
 _SKIPS = 16  # heard starters a walk steps over before it counts what is left instead
 

@@ -163,9 +163,20 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_starters(args: argparse.Namespace) -> int:
-    from skill.tools.stats import coverage_table
+    if args.action == "similar":
+        from skill.core.starters import load_library
+        from skill.tools.similarity import allowed_pairs, similar_pairs
+
+        allowed = allowed_pairs()
+        pairs = similar_pairs(list(load_library()), minimum=args.min)[: args.top]
+        for pair in pairs:
+            print(pair.describe() + ("\n      (allowed)" if pair.ids in allowed else ""))
+        return 0
+    from skill.tools.stats import coverage_table, theme_table
 
     print(coverage_table())
+    print()
+    print(theme_table())
     return 0
 
 
@@ -351,11 +362,26 @@ def parser() -> argparse.ArgumentParser:
     starters = _command(
         commands,
         "starters",
-        "show the starter library: how many starters fit each moment, depth and audience",
-        "  heart-to-heart starters stats",
+        "show the starter library: its coverage, its themes, and its most alike pairs",
+        "  heart-to-heart starters stats\n  heart-to-heart starters similar --top 20",
         cmd_starters,
     )
-    starters.add_argument("action", choices=["stats"], help="what to show")
+    starters.add_argument(
+        "action",
+        choices=["stats", "similar"],
+        help="stats: starters per moment, depth, audience and theme; "
+        "similar: the nearest pairs (TF-IDF cosine), most alike first",
+    )
+    starters.add_argument(
+        "--top", type=int, default=30, metavar="N", help="similar: at most N pairs (default 30)"
+    )
+    starters.add_argument(
+        "--min",
+        type=float,
+        default=0.4,
+        metavar="SCORE",
+        help="similar: only pairs scoring at least this (default 0.4; the lint fails at 0.6)",
+    )
 
     for name, run, summary in (
         ("export", cmd_export, "print everything stored about one household, as JSON"),

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from skill.core.moments import Moment
-from skill.core.starters import AUDIENCES, DEPTHS, Library, eligible_audiences, load_library
+from skill.core.starters import (
+    AUDIENCES,
+    DEPTHS,
+    THEMES,
+    Library,
+    eligible_audiences,
+    load_library,
+)
 
-__all__ = ["cell_counts", "coverage_table"]
+__all__ = ["cell_counts", "coverage_table", "theme_table"]
 
 
 def cell_counts(library: Library) -> dict[tuple[Moment, int, str], int]:
@@ -32,4 +39,19 @@ def coverage_table(library: Library | None = None) -> str:
                 f"{tagged['friends']:>8} {couple:>12} {friends:>12}"
             )
     rows.append(f"total: {len(library)}")
+    return "\n".join(rows)
+
+
+def theme_table(library: Library | None = None) -> str:
+    """Starters per theme and moment, with how many of them friends can get."""
+    library = library or load_library()
+    friendly = set(eligible_audiences("friends"))
+    header = f"{'theme':<12}" + "".join(f" {m.value:>8}" for m in Moment)
+    header += f" {'total':>6} {'friends':>8}"
+    rows = [header, "-" * len(header)]
+    for theme in THEMES:
+        mine = [s for s in library if s.theme == theme]
+        per_moment = "".join(f" {sum(s.moment is m for s in mine):>8}" for m in Moment)
+        for_friends = sum(s.audience in friendly for s in mine)
+        rows.append(f"{theme:<12}{per_moment} {len(mine):>6} {for_friends:>8}")
     return "\n".join(rows)
