@@ -12,7 +12,6 @@ from datetime import time
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_request_type
 from ask_sdk_model import Response
-from ask_sdk_model.interfaces.connections import SendRequestDirective
 from ask_sdk_model.services import ServiceException
 from ask_sdk_model.services.reminder_management import (
     AlertInfo,
@@ -62,6 +61,9 @@ def has_consent(handler_input: HandlerInput) -> bool:
 
 def ask_permission(session: HouseholdSession) -> Response:
     """Ask for the reminders permission by voice; Alexa takes over the conversation."""
+    # Imported here, like the APL directive: only this rare turn needs the Connections package.
+    from ask_sdk_model.interfaces.connections import SendRequestDirective
+
     builder = session.handler_input.response_builder
     builder.speak(speak(session.line("reminder_permission")))
     builder.add_directive(
