@@ -132,8 +132,10 @@ class Library:
             if starter.id in self.by_id:
                 raise ValueError(f"duplicate starter id {starter.id}")
             self.by_id[starter.id] = starter
-        # One pass: each starter joins every cell whose audience may hear it.
-        cells: dict[tuple[Moment, int, str], list[Starter]] = {
+        # One pass: each starter joins every cell whose audience may hear it. A cell becomes
+        # a Pool (shuffled, indexed) when first asked for: a request needs one or two of the
+        # 45, so a cold start builds those and not the rest.
+        self._cells: dict[tuple[Moment, int, str], list[Starter]] = {
             (moment, depth, audience): []
             for moment in Moment
             for depth in DEPTHS
@@ -144,31 +146,13 @@ class Library:
         }
         for s in self.by_id.values():
             for audience in hearers.get(s.audience, ()):
-                cell = cells.get((s.moment, s.depth, audience))
+                cell = self._cells.get((s.moment, s.depth, audience))
                 if cell is not None:
                     cell.append(s)
         self._pools: dict[tuple[Moment, int, str], Pool] = {}
-        for (moment, depth, audience), members in cells.items():
-            # From id order, seeded by the cell and its size (a string seed hashes the same in
-            # every process): every process, whatever the files' order, walks the same order.
-            members.sort(key=lambda s: s.id)
-            random.Random(f"{moment.value}-{depth}-{audience}-{len(members)}").shuffle(members)
-            numbers = tuple(s.number for s in members)
-            mask = 0
-            for number in numbers:
-                mask |= 1 << number
-            self._pools[moment, depth, audience] = Pool(
-                moment,
-                depth,
-                audience,
-                tuple(members),
-                mask,
-                numbers,
-                dict(zip(numbers, members, strict=True)),
-            )
-        # The pool each request falls back to, resolved once instead of on every turn.
-        self._nearest: dict[tuple[Moment, int, str], Pool | None] = {
-            key: self._find_pool(*key) for key in self._pools
+        # The cell each request falls back to, resolved once instead of on every turn.
+        self._nearest: dict[tuple[Moment, int, str], tuple[Moment, int, str] | None] = {
+            key: self._find_cell(*key) for key in self._cells
         }
 
     def __len__(self) -> int:
@@ -184,17 +168,40 @@ class Library:
         """The cell's pool, or the nearest non-empty one so a request is never unanswered."""
         audience = audience if audience in AUDIENCES else "any"
         key = (moment, depth, audience)
-        pool = self._nearest[key] if key in self._nearest else self._find_pool(*key)
-        if pool is None:
+        cell = self._nearest[key] if key in self._nearest else self._find_cell(*key)
+        if cell is None:
             raise LookupError("the starter library is empty")
+        pool = self._pools.get(cell)
+        if pool is None:
+            pool = self._pools[cell] = self._make_pool(*cell)
         return pool
 
-    def _find_pool(self, moment: Moment, depth: int, audience: str) -> Pool | None:
+    def _make_pool(self, moment: Moment, depth: int, audience: str) -> Pool:
+        # From id order, seeded by the cell and its size (a string seed hashes the same in
+        # every process): every process, whatever the files' order, walks the same order.
+        members = sorted(self._cells[moment, depth, audience], key=lambda s: s.id)
+        random.Random(f"{moment.value}-{depth}-{audience}-{len(members)}").shuffle(members)
+        numbers = tuple(s.number for s in members)
+        mask = 0
+        for number in numbers:
+            mask |= 1 << number
+        return Pool(
+            moment,
+            depth,
+            audience,
+            tuple(members),
+            mask,
+            numbers,
+            dict(zip(numbers, members, strict=True)),
+        )
+
+    def _find_cell(
+        self, moment: Moment, depth: int, audience: str
+    ) -> tuple[Moment, int, str] | None:
         for m in (moment, Moment.ANYTIME, *Moment):
             for d in sorted(DEPTHS, key=lambda d: abs(d - depth)):
-                pool = self._pools[m, d, audience]
-                if pool.starters:
-                    return pool
+                if self._cells[m, d, audience]:
+                    return (m, d, audience)
         return None
 
 
