@@ -10,7 +10,16 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-__all__ = ["as_bool", "as_dict", "as_float", "as_int", "as_list", "choice", "noticing_damage"]
+__all__ = [
+    "as_bool",
+    "as_dict",
+    "as_float",
+    "as_int",
+    "as_list",
+    "choice",
+    "note_damage",
+    "noticing_damage",
+]
 
 _DAMAGE: ContextVar[list[str] | None] = ContextVar("damaged_fields", default=None)
 
@@ -24,6 +33,11 @@ def noticing_damage() -> Iterator[list[str]]:
         yield noted
     finally:
         _DAMAGE.reset(token)
+
+
+def note_damage(wanted: str, value: Any) -> None:
+    """Note a damaged value read some other way than these helpers (inside compact text)."""
+    _damaged(wanted, value)
 
 
 def _damaged(wanted: str, value: Any) -> None:

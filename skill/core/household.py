@@ -8,12 +8,20 @@ Nothing people say to each other is ever here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from skill.core.checkin import CheckIn, StepPrompt, start, stored_ratings
-from skill.core.fields import as_bool, as_dict, as_float, as_int, as_list, choice
+from skill.core.fields import (
+    as_bool,
+    as_dict,
+    as_float,
+    as_int,
+    as_list,
+    choice,
+    note_damage,
+)
 from skill.core.heard import MAX_ENCODED, HeardSet, Walk
 from skill.core.moments import Moment
 
@@ -23,6 +31,7 @@ __all__ = [
     "MAX_FAVOURITES",
     "MAX_NAMES",
     "SCHEMA_VERSION",
+    "WRITE_SCHEMAS",
     "Conversation",
     "Household",
     "merge",
@@ -33,7 +42,17 @@ __all__ = [
 # a third smaller, which matters for the record's size bound as the library grows. Walks
 # (one per cell drawn from) came later as an optional field: a release that does not know
 # them reads the record the same and drops them, and the household just deals new ones.
-SCHEMA_VERSION = 2
+# 3: the three lists that fill up with age (favourites, the check-in history, the daily
+# starter counts) as compact text, "bedtime-0012 dinner-0040", "1764451234:43 ...",
+# "2026-11-29:a1b2c3=4,=1 ...": a year-old record is half the size, and a turn that does
+# not use them neither parses nor copies them (they are read when first touched).
+#
+# Readers take either form of each field, whatever the record's schema. Writers write
+# `SCHEMA_VERSION` unless told 2: a release before 3 reads schema-3 text as damage, so an
+# upgrade of a live skill first runs this release writing 2 (HEART_TO_HEART_RECORD_SCHEMA=2)
+# until no older version is serving, then writes 3 (README, "Upgrading").
+SCHEMA_VERSION = 3
+WRITE_SCHEMAS = (2, 3)
 MAX_FAVOURITES = 50
 CONVERSATION_TTL = 6 * 3600
 TIME_ZONE_TTL = 7 * 24 * 3600
@@ -101,6 +120,17 @@ class Household:
     pending_reminder: str | None = None
     updated_at: float = 0.0
 
+    if not TYPE_CHECKING:  # hidden from mypy, which would otherwise accept any attribute
+
+        def __getattr__(self, name: str) -> Any:
+            """A deferred field (see `from_dict`), parsed the first time it is used."""
+            deferred = self.__dict__.get("_deferred")
+            if not deferred or name not in deferred:
+                raise AttributeError(f"{type(self).__name__!r} has no attribute {name!r}")
+            value = _DEFERRED[name][0](deferred.pop(name))
+            setattr(self, name, value)
+            return value
+
     def live_conversation(self, now: float) -> Conversation | None:
         """The conversation in progress, or None once it has gone quiet for six hours."""
         if self.conversation is None or self.conversation.expired(now):
@@ -132,10 +162,12 @@ class Household:
         """Count a starter for the weekly summary, on the device that said it: each device
         only ever raises its own count, so two devices' records merge without losing one
         (the larger count per device wins). Only the last two weeks are kept."""
-        counts = self.daily_starters.setdefault(local_day, {})
-        if device not in counts and len(counts) >= MAX_COUNTED_DEVICES:
-            device = max(counts, key=counts.__getitem__)
-        counts[device] = counts.get(device, 0) + 1
+        deferred = self.__dict__.get("_deferred") or {}
+        text = deferred.get("daily_starters")
+        if text is not None and (counted := _counted_in_text(text, local_day, device)):
+            deferred["daily_starters"] = counted  # the usual turn: only today's entry is read
+            return
+        _count_one(self.daily_starters.setdefault(local_day, {}), device)
         for day in sorted(self.daily_starters)[:-STARTER_DAYS_KEPT]:
             del self.daily_starters[day]
 
@@ -146,7 +178,8 @@ class Household:
         )
 
     def record_checkin(self, at: float, ratings: list[int | None]) -> None:
-        self.checkins.append({"at": at, "ratings": list(ratings)})
+        # Whole seconds, as every schema keeps it, so two copies of one check-in match.
+        self.checkins.append({"at": float(int(at)), "ratings": list(ratings)})
         del self.checkins[:-MAX_CHECKIN_HISTORY]
 
     def begin_checkin(self, now: float) -> StepPrompt:
@@ -162,30 +195,34 @@ class Household:
             self.record_checkin(checkin.started_at, checkin.ratings)
         self.checkin = None
 
-    def stamp(self, as_read: Mapping[str, Any], now: float) -> dict[str, Any]:
+    def stamp(
+        self, as_read: Mapping[str, Any], now: float, schema: int = SCHEMA_VERSION
+    ) -> dict[str, Any]:
         """The record to write (`to_dict`), with the settings dated `now` if they changed
         since `as_read` (the record as read).
 
         A merge takes the settings of whichever record changed them last, so every change
         must carry its time; stamped here, once, so no handler can forget to.
         """
-        record = self.to_dict()
+        record = self.to_dict(schema)
         if any(record[name] != as_read.get(name) for name in SETTINGS):
             self.updated_at = record["updated_at"] = now
         return record
 
-    def to_dict(self) -> dict[str, Any]:
-        """The record as plain JSON-ready data, sharing nothing mutable with the household.
+    def to_dict(self, schema: int = SCHEMA_VERSION) -> dict[str, Any]:
+        """The record as plain JSON-ready data, sharing nothing mutable with the household,
+        in `schema` (one of `WRITE_SCHEMAS`).
 
         Written out field by field: `dataclasses.asdict` deep-copies through reflection and
-        was the largest cost of a turn.
+        was the largest cost of a turn. A deferred field still untouched goes out as the
+        text it came in as.
         """
         return {
             "audience": self.audience,
             "names": list(self.names),
             "heard": {moment: heard.encode() for moment, heard in self.heard.items() if heard},
             "walks": {key: walk.to_list() for key, walk in self.walks.items()},
-            "favourites": list(self.favourites),
+            "favourites": self._written("favourites", schema),
             "conversation": vars(self.conversation).copy() if self.conversation else None,
             "phone_reminder": self.phone_reminder,
             "next_speaker": self.next_speaker,
@@ -195,13 +232,21 @@ class Household:
             "time_zone": self.time_zone,
             "time_zone_checked_at": self.time_zone_checked_at,
             "checkin": self.checkin.to_dict() if self.checkin else None,
-            "checkins": [{"at": c["at"], "ratings": list(c["ratings"])} for c in self.checkins],
-            "daily_starters": {day: dict(counts) for day, counts in self.daily_starters.items()},
+            "checkins": self._written("checkins", schema),
+            "daily_starters": self._written("daily_starters", schema),
             "reminder": dict(self.reminder) if self.reminder else None,
             "pending_reminder": self.pending_reminder,
             "updated_at": self.updated_at,
-            "schema": SCHEMA_VERSION,
+            "schema": schema,
         }
+
+    def _written(self, name: str, schema: int) -> Any:
+        deferred = self.__dict__.get("_deferred")
+        if deferred and name in deferred and schema >= 3 and type(deferred[name]) is str:
+            return deferred[name]
+        _, as_text, as_v2 = _DEFERRED[name]
+        value = getattr(self, name)
+        return as_text(value) if schema >= 3 else as_v2(value)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> Household:
@@ -225,8 +270,6 @@ class Household:
             for key, raw in list(as_dict(data.get("walks")).items())[:MAX_WALKS]
             if isinstance(key, str) and len(key) <= 40 and (walk := Walk.from_list(raw))
         }
-        household.favourites = [f for f in as_list(data.get("favourites")) if isinstance(f, str)]
-        household.favourites = household.favourites[:MAX_FAVOURITES]
         household.conversation = _conversation(data.get("conversation"))
         household.phone_reminder = as_bool(data.get("phone_reminder"), True)
         household.next_speaker = as_int(data.get("next_speaker"), 0) % household.people
@@ -241,22 +284,25 @@ class Household:
         household.time_zone = tz if isinstance(tz, str) and tz else None
         household.time_zone_checked_at = as_float(data.get("time_zone_checked_at"), 0.0)
         household.checkin = CheckIn.from_dict(data.get("checkin"))
-        household.checkins = [
-            {"at": as_float(c.get("at"), 0.0), "ratings": stored_ratings(c.get("ratings"))}
-            for c in as_list(data.get("checkins"))[-MAX_CHECKIN_HISTORY:]
-            if isinstance(c, Mapping)
-        ]
-        household.daily_starters = {
-            str(day): counts
-            for day, raw in list(as_dict(data.get("daily_starters")).items())[-STARTER_DAYS_KEPT:]
-            if (counts := _device_counts(raw))
-        }
         reminder = data.get("reminder")
         if isinstance(reminder, Mapping) and isinstance(reminder.get("token"), str):
             household.reminder = {"token": reminder["token"], "time": str(reminder.get("time", ""))}
         pending = data.get("pending_reminder")
         household.pending_reminder = pending if isinstance(pending, str) else None
         household.updated_at = as_float(data.get("updated_at"), 0.0)
+        # The fields that fill up with age wait, as read, until a turn uses them. Text of
+        # a sane length waits; anything else is read now, so damage is noticed while
+        # reading and nothing oversized is carried along.
+        deferred = {}
+        for name, (read, _, _) in _DEFERRED.items():
+            raw = data.get(name)
+            if type(raw) is str and len(raw) <= _MAX_TEXT[name]:
+                deferred[name] = raw
+                del household.__dict__[name]
+            elif raw is not None:
+                setattr(household, name, read(raw))
+        if deferred:
+            household.__dict__["_deferred"] = deferred
         return household
 
 
@@ -267,7 +313,9 @@ def accumulated_part(record: Mapping[str, Any]) -> dict[str, Any]:
     return {key: record[key] for key in ACCUMULATED if key in record} | {"updated_at": 0.0}
 
 
-def merge(stored: Mapping[str, Any], ours: Mapping[str, Any]) -> dict[str, Any]:
+def merge(
+    stored: Mapping[str, Any], ours: Mapping[str, Any], schema: int = SCHEMA_VERSION
+) -> dict[str, Any]:
     """Combine a record another device wrote meanwhile with ours, losing neither.
 
     Heard starters and favourites are unions; two walks through a cell in the same order
@@ -316,9 +364,121 @@ def merge(stored: Mapping[str, Any], ours: Mapping[str, Any]) -> dict[str, Any]:
             device: max(theirs.get(device, 0), ours_counts.get(device, 0))
             for device in {*theirs, *ours_counts}
         }
-    merged = result.to_dict()
+    merged = result.to_dict(schema)
     merged.update({k: v for k, v in ours.items() if k.startswith("_")})
     return merged
+
+
+def _favourites(raw: Any) -> list[str]:
+    if isinstance(raw, str):
+        return raw.split()[:MAX_FAVOURITES]
+    return [f for f in as_list(raw) if isinstance(f, str) and _word(f)][:MAX_FAVOURITES]
+
+
+def _favourites_text(favourites: list[str]) -> str:
+    return " ".join(f for f in favourites if _word(f))
+
+
+def _checkins(raw: Any) -> list[dict[str, Any]]:
+    """The check-in history: when each began (whole seconds, which is also how two devices'
+    copies of one check-in are told to be the same) and its two ratings."""
+    if isinstance(raw, str):
+        history = []
+        for entry in raw.split()[-MAX_CHECKIN_HISTORY:]:
+            at, _, ratings = entry.partition(":")
+            if at.isascii() and at.isdigit() and len(ratings) == 2:
+                history.append({"at": float(at), "ratings": [_RATING.get(r) for r in ratings]})
+            else:
+                note_damage("check-in", entry)
+        return history
+    return [
+        {"at": float(int(as_float(c.get("at"), 0.0))), "ratings": stored_ratings(c.get("ratings"))}
+        for c in as_list(raw)[-MAX_CHECKIN_HISTORY:]
+        if isinstance(c, Mapping)
+    ]
+
+
+def _checkins_text(history: list[dict[str, Any]]) -> str:
+    return " ".join(
+        f"{int(c['at'])}:{''.join(_RATING_TEXT.get(r, '-') for r in c['ratings'])}"
+        for c in history
+        if c["at"] >= 0
+    )
+
+
+def _checkins_v2(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"at": c["at"], "ratings": list(c["ratings"])} for c in history]
+
+
+def _daily_starters(raw: Any) -> dict[str, dict[str, int]]:
+    if isinstance(raw, str):
+        days: dict[str, Any] = {}
+        for entry in raw.split():
+            day, _, text = entry.partition(":")
+            pairs = (pair.partition("=") for pair in text.split(","))
+            days[day] = {device: n for device, _, n in pairs}  # _device_counts reads n
+        raw = days
+    return {
+        str(day): counts
+        for day, value in list(as_dict(raw).items())[-STARTER_DAYS_KEPT:]
+        if (counts := _device_counts(value))
+    }
+
+
+def _count_one(counts: dict[str, int], device: str) -> None:
+    if device not in counts and len(counts) >= MAX_COUNTED_DEVICES:
+        device = max(counts, key=counts.__getitem__)
+    counts[device] = counts.get(device, 0) + 1
+
+
+def _counted_in_text(text: str, day: str, device: str) -> str | None:
+    """Compact daily counts with one more starter for `device` on `day`, reading only that
+    day's entry; None when the text needs reading whole (`day` is not the newest)."""
+    if not isinstance(text, str) or not (_word(day) and _word(device, 0)):
+        return None
+    entries = text.split()
+    newest = entries[-1].partition(":")[0] if entries else ""
+    if newest == day:
+        counts = _daily_starters(entries.pop()).get(day, {})
+    elif newest < day:
+        counts = {}
+    else:
+        return None
+    _count_one(counts, device)
+    entries.append(_daily_starters_text({day: counts}))
+    return " ".join(entries[-STARTER_DAYS_KEPT:])
+
+
+def _daily_starters_text(daily: dict[str, dict[str, int]]) -> str:
+    return " ".join(
+        f"{day}:{','.join(f'{device}={n}' for device, n in counts.items() if _word(device, 0))}"
+        for day, counts in daily.items()
+        if _word(day) and counts
+    )
+
+
+def _daily_starters_v2(daily: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    return {day: dict(counts) for day, counts in daily.items()}
+
+
+def _word(text: str, shortest: int = 1) -> bool:
+    """Whether `text` can stand in compact text: no spaces or separators inside."""
+    return len(text) >= shortest and not _SEPARATORS.intersection(text) and text.isprintable()
+
+
+_RATING = {str(r): r for r in range(1, 6)}
+_RATING_TEXT: dict[int | None, str] = {r: str(r) for r in range(1, 6)}
+_SEPARATORS = frozenset(" :,=\t\n")
+#: Each deferred field: how it is read (from either form), written as text (schema 3), and
+#: written as schema 2 wrote it.
+_DEFERRED: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any], Callable[[Any], Any]]] = {
+    "favourites": (_favourites, _favourites_text, list),
+    "checkins": (_checkins, _checkins_text, _checkins_v2),
+    "daily_starters": (_daily_starters, _daily_starters_text, _daily_starters_v2),
+}
+# Longer than any a household can write (50 ids, 30 check-ins, 14 days of 8 devices):
+# longer text is damage, read at once and cut to its bounds.
+_MAX_TEXT = {"favourites": 50 * 41, "checkins": 30 * 16, "daily_starters": 14 * 120}
 
 
 def _device_counts(raw: Any) -> dict[str, int]:

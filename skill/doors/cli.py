@@ -137,7 +137,7 @@ def _stdin_lines(interactive: bool) -> Iterator[str]:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    from skill.doors.wiring import alexa_skill
+    from skill.doors.wiring import alexa_skill, record_schema
     from skill.language.models import LOCALES
     from skill.service import SkillServices
     from skill.tools.chat import ChatSession
@@ -149,7 +149,9 @@ def cmd_chat(args: argparse.Namespace) -> int:
         )
         return 2
     store = store_or_exit(args.store)
-    services = SkillServices(time_zone_override=args.time_zone or local_time_zone())
+    services = SkillServices(
+        time_zone_override=args.time_zone or local_time_zone(), record_schema=record_schema()
+    )
     skill = alexa_skill(store, services)
     interactive = sys.stdin.isatty()
     if interactive:

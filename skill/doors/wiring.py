@@ -9,9 +9,10 @@ them, so the Lambda function pays for DynamoDB and the skill, and nothing else.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
-from skill.core.household import merge
+from skill.core.household import SCHEMA_VERSION, WRITE_SCHEMAS, merge
 
 if TYPE_CHECKING:
     from ask_sdk_core.skill import CustomSkill
@@ -23,15 +24,37 @@ if TYPE_CHECKING:
     from skill.storage.dynamodb import DynamoDbStore
 
 __all__ = [
+    "RECORD_SCHEMA_ENV",
     "SKILL_ID_ENV",
     "alexa_skill",
     "dynamodb_store",
     "open_household_store",
     "ready_household_store",
+    "record_schema",
     "web_app",
 ]
 
 SKILL_ID_ENV = "HEART_TO_HEART_SKILL_ID"
+RECORD_SCHEMA_ENV = "HEART_TO_HEART_RECORD_SCHEMA"
+
+
+def record_schema() -> int:
+    """The schema households are written in: HEART_TO_HEART_RECORD_SCHEMA, else the newest.
+    2 while a release that predates schema 3 may still be serving (README, "Upgrading").
+    ValueError for any other value."""
+    text = os.environ.get(RECORD_SCHEMA_ENV, "").strip()
+    if not text:
+        return SCHEMA_VERSION
+    if text not in {str(n) for n in WRITE_SCHEMAS}:
+        choices = " or ".join(str(n) for n in WRITE_SCHEMAS)
+        raise ValueError(f"{RECORD_SCHEMA_ENV} must be {choices}, not {text!r}")
+    return int(text)
+
+
+def _merge() -> Any:
+    """The household merge, writing what it merges in `record_schema()`."""
+    schema = record_schema()
+    return merge if schema == SCHEMA_VERSION else partial(merge, schema=schema)
 
 
 def open_household_store(url: str | None = None) -> HouseholdStore:
@@ -39,7 +62,7 @@ def open_household_store(url: str | None = None) -> HouseholdStore:
     it is: nothing is created or contacted yet. ValueError for a bad URL."""
     from skill.storage import open_store
 
-    return open_store(url, merge=merge)
+    return open_store(url, merge=_merge())
 
 
 def ready_household_store(url: str | None = None) -> HouseholdStore:
@@ -56,7 +79,7 @@ def dynamodb_store(table: str) -> DynamoDbStore:
     """The Lambda function's store: the table SAM created, in the function's region."""
     from skill.storage.dynamodb import DynamoDbStore
 
-    return DynamoDbStore(table, merge=merge)
+    return DynamoDbStore(table, merge=_merge())
 
 
 def alexa_skill(
@@ -68,7 +91,9 @@ def alexa_skill(
     """The Alexa skill on `store`, answering only `skill_id` (default: HEART_TO_HEART_SKILL_ID,
     unset: any skill id)."""
     from skill.alexa import build_skill
+    from skill.service import SkillServices
 
+    services = services or SkillServices(record_schema=record_schema())
     return build_skill(store, services, skill_id=skill_id or os.environ.get(SKILL_ID_ENV))
 
 

@@ -68,7 +68,7 @@ class HouseholdTurn:
                 len(damaged),
                 ", ".join(sorted(set(damaged))),
             )
-        self._as_read = household.to_dict()
+        self._as_read = household.to_dict(self.services.record_schema)
         if held and self._held_from_before_a_deletion():
             # Deleted since (`forget`, or SkillDisabled seen by another process), even if
             # the household has started again since: what was held from before must not
@@ -102,7 +102,7 @@ class HouseholdTurn:
         say "saved"."""
         if self._household is None:
             return True
-        data = self._household.stamp(self._as_read, self.now)
+        data = self._household.stamp(self._as_read, self.now, self.services.record_schema)
         if data == self._as_read:
             return not self.store_failed
         if self.store_failed:
@@ -127,7 +127,7 @@ class HouseholdTurn:
             # household was deleted meanwhile): carry on from what is stored, so a second
             # save in this turn cannot undo them.
             self._household = Household.from_dict(written)
-            data = self._household.to_dict()
+            data = self._household.to_dict(self.services.record_schema)
         self._as_read = data
         return True
 

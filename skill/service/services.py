@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from skill.core.household import SCHEMA_VERSION
 from skill.core.speech import Phrases, load_phrases
 from skill.core.starters import Library, load_library
 from skill.logs import Throttle
@@ -36,7 +37,8 @@ class SkillServices:
     every turn then answers and says plainly that nothing was kept.
 
     `time_zone_override` replaces the Alexa Settings API lookup (the chat console uses it,
-    since a typed session has no device to ask).
+    since a typed session has no device to ask). `record_schema` is the schema households
+    are written in (see `skill.core.household.SCHEMA_VERSION`: 2 during an upgrade).
     """
 
     store: HouseholdStore | None = None
@@ -47,6 +49,7 @@ class SkillServices:
     time_zone_override: str | None = None
     settings_timeout: float = 1.0
     pending: PendingRecords = field(default_factory=PendingRecords)
+    record_schema: int = SCHEMA_VERSION
     failures: Throttle = field(init=False)
 
     def __post_init__(self) -> None:

@@ -30,7 +30,7 @@ import pytest
 from skill.alexa import build_skill
 from skill.core import conversation as talk
 from skill.core.heard import HeardSet
-from skill.core.household import MAX_FAVOURITES, Household, merge
+from skill.core.household import MAX_FAVOURITES, SCHEMA_VERSION, Household, merge
 from skill.core.moments import Moment
 from skill.core.starters import DEPTHS, Library, load_library
 from skill.service import HouseholdTurn, SkillServices
@@ -128,18 +128,27 @@ def turn_for(writer: int, number: int) -> tuple[str, dict[str, Any] | None]:
 
 
 def run_writer(
-    store: HouseholdStore, writer: int, turns: int, start: Callable[[], object]
+    store: HouseholdStore,
+    writer: int,
+    turns: int,
+    start: Callable[[], object],
+    schema: int = SCHEMA_VERSION,
+    user: str = USER,
 ) -> WriterLog:
-    """One device's turns: its own skill object, services, seeded randomness and clock.
+    """One device's turns: its own skill object, services, seeded randomness and clock,
+    writing households in `schema`.
 
     `start` is where it meets the other device, so that the two really overlap.
     """
     watched = WatchedStore(store)
     clock = Clock(EVENING)
     services = SkillServices(
-        clock=clock, rng=random.Random(1000 + writer), time_zone_override="America/New_York"
+        clock=clock,
+        rng=random.Random(1000 + writer),
+        time_zone_override="America/New_York",
+        record_schema=schema,
     )
-    device = Device(build_skill(watched, services), USER)
+    device = Device(build_skill(watched, services), user)
     device_id = f"amzn1.ask.device.writer-{writer}"  # two Echo devices of one household
     by_text = {starter.text: starter.id for starter in load_library()}
     log = WriterLog(name=f"writer-{writer}")
@@ -202,12 +211,14 @@ def record_save(log: WriterLog, watched: WatchedStore, said: str, number: int) -
         log.problems.append(f"turn {number} save: {said!r} (writes: {len(watched.written)})")
 
 
-def counting(merges: Iterator[int]) -> Callable[[dict[str, Any], dict[str, Any]], dict]:
+def counting(
+    merges: Iterator[int], schema: int = SCHEMA_VERSION
+) -> Callable[[dict[str, Any], dict[str, Any]], dict]:
     """The skill's merge, counting how often a store needed it (the devices really raced)."""
 
     def counted(stored: dict[str, Any], ours: dict[str, Any]) -> dict[str, Any]:
         next(merges)
-        return merge(stored, ours)
+        return merge(stored, ours, schema)
 
     return counted
 
@@ -268,13 +279,22 @@ def moto_server_url() -> Iterator[str]:
 
 @pytest.mark.slow
 @pytest.mark.xdist_group("writers")
-def test_two_devices_over_dynamodb_http_lose_nothing(moto_server_url: str) -> None:
+@pytest.mark.parametrize(
+    "schemas",
+    [(SCHEMA_VERSION, SCHEMA_VERSION), (2, SCHEMA_VERSION)],
+    ids=["same release", "rollout: schema 2 and 3"],
+)
+def test_two_devices_over_dynamodb_http_lose_nothing(
+    moto_server_url: str, schemas: tuple[int, int]
+) -> None:
     # GIVEN the households table on a moto server, and two devices of one household, each
-    # with its own skill object and its own connection (two Lambda containers)
+    # with its own skill object and its own connection (two Lambda containers; during an
+    # upgrade, one of them still writing the older schema)
     merges = itertools.count()
-    stores = [open_store(moto_server_url, merge=counting(merges)) for _ in range(2)]
+    stores = [open_store(moto_server_url, merge=counting(merges, schemas[n])) for n in range(2)]
     admin = open_store(moto_server_url, merge=ours_wins)
-    assert admin.ensure_table()
+    admin.ensure_table()  # moto keeps its tables for the whole process: one household each
+    user = f"{USER}-{schemas[0]}-{schemas[1]}"
     barrier = threading.Barrier(2)
     logs: list[WriterLog] = []
     crashes: list[BaseException] = []
@@ -282,7 +302,9 @@ def test_two_devices_over_dynamodb_http_lose_nothing(moto_server_url: str) -> No
     def device_thread(writer: int) -> None:
         try:
             start = lambda: barrier.wait(timeout=30)  # noqa: E731
-            logs.append(run_writer(stores[writer], writer, TURNS_PER_WRITER, start))
+            logs.append(
+                run_writer(stores[writer], writer, TURNS_PER_WRITER, start, schemas[writer], user)
+            )
         except BaseException as error:
             crashes.append(error)
             barrier.abort()
@@ -297,8 +319,8 @@ def test_two_devices_over_dynamodb_http_lose_nothing(moto_server_url: str) -> No
     assert not crashes, crashes
     # THEN they really raced: some saves met the other device's write and were merged
     assert next(merges) > 0
-    # AND nothing either of them saved or heard is lost
-    assert_nothing_lost(admin.get(USER), logs)
+    # AND nothing either of them saved or heard is lost, whichever schema wrote it last
+    assert_nothing_lost(admin.get(user), logs)
 
 
 def writer_process(path: str, writer: int, start: Any, results: Any) -> None:

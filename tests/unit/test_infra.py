@@ -22,9 +22,9 @@ import yaml
 from cfnlint.api import ManualArgs, lint_file
 from moto import mock_aws
 
-from skill.core.household import merge
+from skill.core.household import SCHEMA_VERSION, WRITE_SCHEMAS, merge
 from skill.doors.lambda_function import TABLE_ENV
-from skill.doors.wiring import SKILL_ID_ENV
+from skill.doors.wiring import RECORD_SCHEMA_ENV, SKILL_ID_ENV, record_schema
 from skill.storage import KEY_ATTRIBUTE, TTL_ATTRIBUTE, VERSION_KEY, DynamoDbStore, ours_wins
 from skill.tools import packaging
 from tests.unit.storage.helpers import use_fake_aws
@@ -126,7 +126,22 @@ def test_environment_names_the_table_and_skill_the_code_reads(
     assert function["Environment"]["Variables"] == {
         TABLE_ENV: {"Ref": table[0]},
         SKILL_ID_ENV: {"Ref": "SkillId"},
+        RECORD_SCHEMA_ENV: {"Ref": "RecordSchema"},
     }
+
+
+def test_the_record_schema_parameter_offers_what_the_code_writes(
+    template: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parameter = template["Parameters"]["RecordSchema"]
+    assert parameter["AllowedValues"] == [str(n) for n in WRITE_SCHEMAS]
+    assert parameter["Default"] == str(SCHEMA_VERSION)
+    for value in parameter["AllowedValues"]:
+        monkeypatch.setenv(RECORD_SCHEMA_ENV, value)
+        assert record_schema() == int(value)
+    monkeypatch.setenv(RECORD_SCHEMA_ENV, "4")
+    with pytest.raises(ValueError, match="must be 2 or 3"):
+        record_schema()
 
 
 def test_handler_is_the_lambda_entry_point(function: dict[str, Any]) -> None:

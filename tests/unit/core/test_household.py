@@ -6,8 +6,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from skill.core.conversation import next_starter
+from skill.core.fields import noticing_damage
 from skill.core.heard import HeardSet, Walk
-from skill.core.household import CONVERSATION_TTL, Conversation, Household, merge
+from skill.core.household import (
+    CONVERSATION_TTL,
+    MAX_FAVOURITES,
+    SCHEMA_VERSION,
+    Conversation,
+    Household,
+    merge,
+)
 from skill.core.moments import Moment
 from skill.core.starters import load_library
 
@@ -139,7 +147,7 @@ def test_the_oldest_record_is_migrated_on_read():
     assert household.names == ["Sam", "Alex"] and household.favourites == old["favourites"]
     assert household.conversation.starter_id == "bedtime-0012" and not household.phone_reminder
     written = household.to_dict()
-    assert written["schema"] == 2
+    assert written["schema"] == SCHEMA_VERSION
     assert Household.from_dict(written) == household
 
 
@@ -159,7 +167,7 @@ def test_heard_sets_are_written_back_exactly_as_older_releases_wrote_them():
     v2 = json.loads((Path(__file__).parents[2] / "fixtures" / "household_v2.json").read_text())
     household = Household.from_dict(v2)
     household.heard["dinner"].add(1)
-    written = household.to_dict()
+    written = household.to_dict(schema=2)
     assert written["schema"] == v2["schema"] == 2
     assert written["heard"] == {"bedtime": v2["heard"]["bedtime"], "dinner": "Bw"}  # 0b111
 
@@ -178,8 +186,8 @@ def test_to_dict_writes_every_field_and_shares_nothing_mutable():
         reminder={"token": "t", "time": "21:00"},
         walks={"dinner-1-any": Walk(4, 3, 1, 2)},
     )
-    data = household.to_dict()
-    assert set(data) == {f.name for f in fields(Household)} | {"schema"}
+    assert set(household.to_dict()) == {f.name for f in fields(Household)} | {"schema"}
+    data = household.to_dict(schema=2)
     data["names"].append("C")
     data["conversation"]["starter_id"] = "y"
     data["checkin"]["ratings"][0] = 1
@@ -265,3 +273,84 @@ def test_a_name_change_survives_a_merge_with_a_device_that_only_took_turns():
     # THEN the new names win the merge, whichever record is written last
     assert Household.from_dict(merge(renaming.to_dict(), talking.to_dict())).names[1] == "Alexis"
     assert Household.from_dict(merge(talking.to_dict(), renaming.to_dict())).names[1] == "Alexis"
+
+
+def lived_in() -> Household:
+    household = Household(names=["Sam", "Alex"], favourites=["dinner-0002", "bedtime-0040"])
+    household.record_checkin(1764451234.75, [4, None])
+    household.record_checkin(1764537600.0, [2, 5])
+    household.count_starter("2026-11-29", "a1b2c3")
+    household.count_starter("2026-11-29", "")
+    household.count_starter("2026-11-30", "a1b2c3")
+    return household
+
+
+def test_schema_3_writes_the_lists_that_grow_with_age_as_compact_text():
+    written = lived_in().to_dict()
+    assert written["schema"] == 3
+    assert written["favourites"] == "dinner-0002 bedtime-0040"
+    assert written["checkins"] == "1764451234:4- 1764537600:25"
+    assert written["daily_starters"] == "2026-11-29:a1b2c3=1,=1 2026-11-30:a1b2c3=1"
+
+
+@pytest.mark.parametrize(("first", "second"), [(2, 3), (3, 2), (3, 3), (2, 2)])
+def test_each_schema_reads_what_the_other_wrote_without_loss(first, second):
+    # A rollout: one release writes schema 2, the next schema 3, and each reads the other.
+    household = lived_in()
+    again = Household.from_dict(Household.from_dict(household.to_dict(first)).to_dict(second))
+    assert again.favourites == household.favourites
+    assert again.checkins == household.checkins  # check-in times kept to the second
+    assert again.starters_on({"2026-11-29", "2026-11-30"}) == 3
+    assert again == Household.from_dict(household.to_dict(second))
+
+
+def test_a_merge_across_schemas_keeps_one_copy_of_each_check_in():
+    # The same check-in as a schema-2 writer keeps it (a fractional time) and as text.
+    household = lived_in()
+    merged = Household.from_dict(merge(household.to_dict(2), household.to_dict(3)))
+    assert [c["at"] for c in merged.checkins] == [1764451234.0, 1764537600.0]
+    assert merged.favourites == household.favourites
+
+
+def test_a_turn_that_does_not_use_the_history_writes_it_back_as_it_came():
+    stored = lived_in().to_dict()
+    household = Household.from_dict(stored)
+    household.take_turn()
+    written = household.to_dict()
+    for name in ("favourites", "checkins", "daily_starters"):
+        assert written[name] is stored[name]  # not parsed, not rebuilt
+
+
+def test_damaged_compact_text_loses_only_the_damaged_entries():
+    stored = {
+        "favourites": "dinner-0002   bedtime-0040 ",
+        "checkins": "x:43 1764451234:4- 17:9 ²:33 1764537600:2",
+        "daily_starters": "2026-11-29:a1b2c3=2,b=x,=² junk 2026-11-30:=3",
+    }
+    with noticing_damage() as damaged:
+        household = Household.from_dict(stored)
+        assert household.favourites == ["dinner-0002", "bedtime-0040"]
+        assert household.checkins == [{"at": 1764451234.0, "ratings": [4, None]}]
+        assert household.starters_on({"2026-11-29", "2026-11-30"}) == 5
+    assert damaged  # the damage is noticed, as for any other field
+
+
+def test_oversized_compact_text_is_cut_to_its_bounds():
+    ids = " ".join(f"dinner-{n:04d}" for n in range(400))
+    household = Household.from_dict({"favourites": ids, "checkins": "1:33 " * 500})
+    assert len(household.favourites) == MAX_FAVOURITES
+    assert len(household.checkins) == 30
+    assert len(household.to_dict()["favourites"]) < 50 * 41
+
+
+def test_counting_a_starter_in_compact_text_matches_counting_in_full():
+    # The usual turn counts in the stored text itself; the result must be the same as
+    # reading the whole history first, on the newest day, a new day and an older day.
+    for day, device in [("2026-11-30", "a1b2c3"), ("2026-12-01", ""), ("2026-11-20", "ffffff")]:
+        fast = Household.from_dict(lived_in().to_dict())
+        slow = Household.from_dict(lived_in().to_dict())
+        _ = slow.daily_starters  # read whole
+        fast.count_starter(day, device)
+        slow.count_starter(day, device)
+        assert fast.to_dict() == slow.to_dict()
+        assert fast.daily_starters == slow.daily_starters
