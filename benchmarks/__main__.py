@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from benchmarks import Figure
 
-PARTS = ("latency", "store_calls", "cold_start", "web", "growth", "understanding")
+PARTS = ("latency", "store_calls", "cold_start", "web", "growth", "understanding", "age")
 TITLES = {
     "latency": "1. in-process latency (thread CPU time), ours / hello-world ASK SDK skill",
     "store_calls": "2. store calls per turn (DynamoDB under moto), Settings API calls",
@@ -21,6 +21,7 @@ TITLES = {
     "web": "4. web: gunicorn, loopback, verification on, ours / flask-ask-sdk hello-world",
     "growth": "5. growth: time per pick / the 1,000-starter, 0%-heard case",
     "understanding": "6. understanding a typed line (console, grammar matched with hassil)",
+    "age": "7. flat with age: a household after a year of nightly use / on its first evening",
 }
 
 

@@ -33,6 +33,7 @@ __all__ = [
     "Visit",
     "hello_world_skill",
     "households",
+    "intent_step",
     "invoke",
     "our_skill",
     "seed_record",
@@ -70,6 +71,14 @@ class Step:
 
 def _intent(name: str, slots: dict[str, Any] | None = None) -> Callable[[], dict[str, Any]]:
     return lambda: intent_request(name, slots)
+
+
+def intent_step(name: str, values: dict[str, str] | None = None) -> Callable[[], dict[str, Any]]:
+    """An intent request with these slot values, for a script's Step."""
+    slots: dict[str, Any] = {}
+    for slot, value in (values or {}).items():
+        slots |= _slot(slot, value)
+    return _intent(name, slots or None)
 
 
 def _disabled() -> dict[str, Any]:
