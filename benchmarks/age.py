@@ -90,9 +90,9 @@ def measure(turns: int, nights: int = 365) -> tuple[dict[str, list[float]], dict
     return samples, sizes
 
 
-def run(quick: bool = False) -> list[Figure]:
-    nights = 120 if quick else 365
-    samples, sizes = measure(200 if quick else 1000, nights)
+def run(quick: bool = False, turns: int | None = None, nights: int | None = None) -> list[Figure]:
+    nights = nights or (120 if quick else 365)
+    samples, sizes = measure(turns or (200 if quick else 1000), nights)
     return [
         Figure(
             f'"next" turn CPU, after {nights} nights / day 1'

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from benchmarks import Figure, Goal, cold_start, growth, latency, percentile, store_calls
+from benchmarks import Figure, Goal, age, cold_start, growth, latency, percentile, store_calls
 from benchmarks.__main__ import header, main, table
 
 
@@ -45,6 +45,12 @@ def test_store_calls_part_runs():
 
 def test_cold_start_part_runs():
     check(cold_start.run(runs=1))
+
+
+def test_age_part_runs():
+    figures = age.run(turns=2, nights=3)
+    check(figures)
+    assert "record" in figures[0].name
 
 
 def test_growth_part_runs():
