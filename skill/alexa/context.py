@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import random
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import IntentRequest
 
-from skill.core.household import Household
-from skill.core.speech import Phrases
 from skill.service import LOCALE_TIME_ZONES, SkillServices
 from skill.service.household_turn import HouseholdTurn
+from skill.service.visit import ALEXA, Visit
 from skill.storage.base import key_digest
 
 __all__ = [
+    "AWAITING_RATING",
+    "OFFERED",
     "SUPPORTED_LOCALES",
     "HouseholdSession",
     "hashed_user",
@@ -30,10 +28,11 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-# Request attribute: the request's HouseholdTurn.
+# Request attributes: the request's HouseholdTurn; what the previous reply offered, and
+# whether it asked for a rating (`interceptors.TurnState` moves both out of the session).
 _TURN = "household_turn"
-# Session attribute: the variant of each phrase key said last in this session.
-SAID = "said"
+OFFERED = "offered"
+AWAITING_RATING = "awaiting_rating"
 
 
 # The locales the skill speaks: exactly those it knows a usual time zone for.
@@ -95,59 +94,40 @@ def session_attributes(handler_input: HandlerInput) -> dict[str, Any]:
     return attributes
 
 
-class HouseholdSession:
-    """What a handler needs of one Alexa request: its locale and wording, the device, and
-    the household (a `HouseholdTurn`, one per request however many handlers ask)."""
+class HouseholdSession(Visit):
+    """One Alexa request as the flows see it (`skill.service.visit.Visit`): its locale,
+    the device, the session's attributes as the conversation's memory, and the household
+    (a `HouseholdTurn`, one per request however many handlers ask)."""
 
     def __init__(self, handler_input: HandlerInput, services: SkillServices) -> None:
-        self.handler_input = handler_input
-        self.services = services
-        self.locale = locale_of(handler_input)
         attributes = handler_input.attributes_manager.request_attributes
         turn = attributes.get(_TURN)
         if not isinstance(turn, HouseholdTurn):
             turn = attributes[_TURN] = HouseholdTurn(
                 user_id_of(handler_input), services, services.clock()
             )
-        self.turn: HouseholdTurn = turn
-        self.now = turn.now
-        self._zone_info: ZoneInfo | None = None
+        self.handler_input = handler_input
+        super().__init__(
+            turn,
+            door=ALEXA,
+            locale=locale_of(handler_input),
+            look_up_time_zone=self._settings_time_zone,
+        )
 
     @property
-    def household(self) -> Household:
-        return self.turn.household
-
-    def save(self) -> bool:
-        """See `HouseholdTurn.save`: True only when the store has what this turn changed."""
-        return self.turn.save()
+    def memory(self) -> dict[str, Any]:
+        # Read when asked: a skill event (SkillDisabled) has no session at all.
+        return session_attributes(self.handler_input)
 
     @property
-    def remembered(self) -> bool:
-        """Whether the household as read is what the store holds: False while the store
-        cannot be read, when nothing may be said about what is or is not saved."""
-        _ = self.household
-        return not self.turn.store_failed
+    def offered(self) -> str | None:
+        offer = self.handler_input.attributes_manager.request_attributes.get(OFFERED)
+        return offer if isinstance(offer, str) else None
 
     @property
-    def phrases(self) -> Phrases:
-        return self.services.phrases_for(self.locale)
-
-    @property
-    def rng(self) -> random.Random:
-        return self.services.rng
-
-    def line(self, key: str, **values: object) -> str:
-        """A wording of `key`, never the one this session heard last for it."""
-        attributes = session_attributes(self.handler_input)
-        said = attributes.get(SAID)
-        if not isinstance(said, dict):
-            said = attributes[SAID] = {}
-        variants = self.phrases.variants(key)
-        last = said.get(key)
-        choices = [i for i in range(len(variants)) if i != last] or [0]
-        index = self.rng.choice(choices)
-        said[key] = index
-        return variants[index].format(**values)
+    def awaiting_rating(self) -> bool:
+        requested = self.handler_input.attributes_manager.request_attributes
+        return bool(requested.get(AWAITING_RATING))
 
     @property
     def device(self) -> str:
@@ -165,35 +145,8 @@ class HouseholdSession:
         session = self.handler_input.request_envelope.session
         return session is None or bool(getattr(session, "new", True))
 
-    def local_now(self) -> datetime:
-        """Now on the household's clock: device time zone, cached for a week."""
-        return datetime.fromtimestamp(self.now, self.zone())
-
-    def zone(self) -> ZoneInfo:
-        """The household's time zone: the device's, cached for a week, else the locale's."""
-        if self._zone_info is None:
-            self._zone_info = self._resolve_zone()
-        return self._zone_info
-
-    def _resolve_zone(self) -> ZoneInfo:
-        household = self.household
-        name = self.services.time_zone_override
-        if name is None:
-            if not household.time_zone_fresh(self.now):
-                looked_up = self._look_up_time_zone()
-                if looked_up:
-                    household.time_zone = looked_up
-                    household.time_zone_checked_at = self.now
-                else:
-                    # Try again in a day rather than on every request while the API is down.
-                    household.time_zone_checked_at = self.now - 6 * 24 * 3600
-            name = household.time_zone or self.services.fallback_time_zone(self.locale)
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            return ZoneInfo(self.services.fallback_time_zone(self.locale))
-
-    def _look_up_time_zone(self) -> str | None:
+    def _settings_time_zone(self) -> str | None:
+        """The device's time zone from the Alexa Settings API, or None."""
         factory = self.handler_input.service_client_factory
         device = getattr(
             getattr(self.handler_input.request_envelope.context, "system", None), "device", None

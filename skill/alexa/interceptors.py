@@ -15,10 +15,16 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.response_helper import ResponseFactory
 from ask_sdk_model import IntentRequest, Response
 
-from skill.alexa.common import AWAITING, MISSES, OFFER, OFFERED
-from skill.alexa.context import hashed_user, locale_of, session_attributes
+from skill.alexa.context import (
+    AWAITING_RATING,
+    OFFERED,
+    hashed_user,
+    locale_of,
+    session_attributes,
+)
 from skill.alexa.reply import reply
 from skill.service import SkillServices
+from skill.service.visit import begin_turn
 
 __all__ = ["ApologyExceptionHandler", "RequestLogger", "ResponseLogger", "TurnState"]
 
@@ -54,14 +60,13 @@ class TurnState(AbstractRequestInterceptor):
     def process(self, handler_input: HandlerInput) -> None:
         if handler_input.request_envelope.session is None:
             return  # a skill event: no session, nothing offered
-        manager = handler_input.attributes_manager
-        session = session_attributes(handler_input)
-        manager.request_attributes[OFFERED] = session.pop(OFFER, None)
-        manager.request_attributes[AWAITING] = session.pop(AWAITING, None)
         request = handler_input.request_envelope.request
         intent = getattr(request, "intent", None) if isinstance(request, IntentRequest) else None
-        if intent is not None and intent.name != "AMAZON.FallbackIntent":
-            session.pop(MISSES, None)
+        understood = intent is not None and intent.name != "AMAZON.FallbackIntent"
+        offered, awaiting = begin_turn(session_attributes(handler_input), understood=understood)
+        requested = handler_input.attributes_manager.request_attributes
+        requested[OFFERED] = offered
+        requested[AWAITING_RATING] = awaiting
 
 
 class ResponseLogger(AbstractResponseInterceptor):

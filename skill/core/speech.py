@@ -58,6 +58,7 @@ class Phrases:
 
     def __init__(self, lines: Mapping[str, list[str]]) -> None:
         self._lines = {key: list(variants) for key, variants in lines.items()}
+        self._worded: dict[str, Phrases] = {}
 
     def __contains__(self, key: str) -> bool:
         return key in self._lines
@@ -77,6 +78,22 @@ class Phrases:
     def fixed(self, key: str, **values: object) -> str:
         """The first variant: for text that must not vary, such as a card title."""
         return self._lines[key][0].format(**values)
+
+    def worded(self, wording: str) -> Phrases:
+        """These phrases as a door with its own `wording` says them: every key that has a
+        `<key>_<wording>` twin speaks the twin's lines (a door that does not know the
+        home's wake word never says "Alexa, open Heart to Heart")."""
+        cached = self._worded.get(wording)
+        if cached is None:
+            suffix = f"_{wording}"
+            cached = self._worded[wording] = Phrases(
+                {
+                    key: self._lines.get(key + suffix, variants)
+                    for key, variants in self._lines.items()
+                    if not key.endswith(suffix)
+                }
+            )
+        return cached
 
 
 def placeholders(template: str) -> set[str]:

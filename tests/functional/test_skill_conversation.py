@@ -183,12 +183,13 @@ def test_a_broken_handler_apologises_and_keeps_listening(device, monkeypatch):
 
 def test_the_apology_carries_nothing_the_failed_handler_had_built(device, monkeypatch):
     # GIVEN a screen device, and a handler that fails after adding its screen and card
-    from skill.alexa import common
+    # (`respond` adds the screen, then builds the speech with `reply`)
+    from skill.alexa import reply
 
     def explode(*args, **kwargs):
         raise RuntimeError("bug")
 
-    monkeypatch.setattr(common, "reply", explode)
+    monkeypatch.setattr(reply, "reply", explode)
     out = device.intent("StarterIntent", screen=True)
     # THEN the apology is only the apology: no leftover directive, no starter card
     response = out["response"]
