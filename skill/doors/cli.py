@@ -164,6 +164,35 @@ def cmd_chat(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_wyoming(args: argparse.Namespace) -> int:
+    """Home Assistant Assist: the Wyoming protocol, as a conversation handler."""
+    import asyncio
+    from urllib.parse import urlparse
+
+    from skill.doors.wiring import assist_conversations
+    from skill.doors.wyoming import serve
+
+    uri = urlparse(args.uri)
+    try:
+        port = uri.port
+    except ValueError:
+        port = None
+    if uri.scheme != "tcp" or not uri.hostname or port is None:
+        raise fail(f"--uri must look like tcp://HOST:PORT, not {args.uri!r}")
+    store = store_or_exit(args.store)
+    conversations = assist_conversations(
+        store, household=args.household, time_zone=args.time_zone or local_time_zone()
+    )
+    print(f"Heart to Heart for Home Assistant on {args.uri}  (store: {store!r})", flush=True)
+    try:
+        asyncio.run(serve(args.uri, conversations, _version()))
+    except OSError as error:
+        raise fail(f"cannot listen on {args.uri}: {error.strerror or error}") from None
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
 def cmd_starters(args: argparse.Namespace) -> int:
     if args.action == "similar":
         from skill.core.starters import load_library
@@ -359,6 +388,27 @@ def parser() -> argparse.ArgumentParser:
         "--time-zone",
         metavar="ZONE",
         help="IANA zone of the pretend device (default: this machine's)",
+    )
+
+    wyoming = _command(
+        commands,
+        "wyoming",
+        "serve Home Assistant Assist over the Wyoming protocol, as a conversation agent",
+        "  heart-to-heart wyoming --uri tcp://0.0.0.0:10700\n"
+        "  heart-to-heart wyoming --uri tcp://127.0.0.1:10700 --store sqlite:////srv/h2h.db",
+        cmd_wyoming,
+    )
+    wyoming.add_argument(
+        "--uri", default="tcp://127.0.0.1:10700", help="where to listen: tcp://HOST:PORT"
+    )
+    _store_option(wyoming)
+    wyoming.add_argument(
+        "--household",
+        default="home",
+        help="the name the home's household is kept under (every satellite shares it)",
+    )
+    wyoming.add_argument(
+        "--time-zone", metavar="ZONE", help="IANA zone of the home (default: this machine's)"
     )
 
     starters = _command(

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from ask_sdk_webservice_support.verifier import AbstractVerifier
     from flask import Flask
 
+    from skill.doors.wyoming import Conversations
     from skill.service import SkillServices
     from skill.storage import HouseholdStore
     from skill.storage.dynamodb import DynamoDbStore
@@ -27,6 +28,7 @@ __all__ = [
     "RECORD_SCHEMA_ENV",
     "SKILL_ID_ENV",
     "alexa_skill",
+    "assist_conversations",
     "dynamodb_store",
     "open_household_store",
     "ready_household_store",
@@ -115,3 +117,18 @@ def web_app(
         verifier=verifier,
         health=store.health,
     )
+
+
+def assist_conversations(
+    store: HouseholdStore, *, household: str = "home", time_zone: str | None = None
+) -> Conversations:
+    """Home Assistant's door: every satellite's conversation with the skill, on `store`,
+    as one household. The grammar is built now, so the first thing said is answered fast."""
+    from skill.doors.wyoming import Conversations
+    from skill.language.nlu import Resolver
+    from skill.service import SkillServices
+
+    Resolver.for_locale("en-US").resolve("give us a question")
+    services = SkillServices(store=store, time_zone_override=time_zone)
+    return Conversations(services, household=household)
+
