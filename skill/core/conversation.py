@@ -240,19 +240,26 @@ def save_favourite(
 
 
 def remove_favourite(
-    household: Household, library: Library, *, now: float
+    household: Household, library: Library, *, now: float, starter_id: str | None = None
 ) -> tuple[FavouriteResult, Starter | None]:
+    """Take the starter in progress (or the one `starter_id` names) out of the favourites."""
     conversation = household.live_conversation(now)
-    starter = library.get(conversation.starter_id) if conversation else None
+    if starter_id is not None:
+        starter = library.get(starter_id)
+        if starter is None:
+            return FavouriteResult.NOT_SAVED, None
+    else:
+        starter = library.get(conversation.starter_id) if conversation else None
     if starter is None:
         return FavouriteResult.NOTHING, None
     if starter.id not in household.favourites:
         return FavouriteResult.NOT_SAVED, starter
     index = household.favourites.index(starter.id)
     household.favourites.remove(starter.id)
-    if conversation is not None and conversation.favourite_index is not None:
-        # The next "next" should land on the favourite that followed the removed one.
-        conversation.favourite_index = index - 1
+    playing = conversation.favourite_index if conversation is not None else None
+    if conversation is not None and playing is not None and index <= playing:
+        # The next "next" should land on the favourite that followed the one it was on.
+        conversation.favourite_index = playing - 1
     household.updated_at = now
     return FavouriteResult.REMOVED, starter
 

@@ -193,6 +193,34 @@ def cmd_wyoming(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_mcp(args: argparse.Namespace) -> int:
+    """Alexa+ and other MCP clients: the skill's tools over Streamable HTTP."""
+    import uvicorn
+
+    from skill.doors.mcp_auth import TokenFileError
+    from skill.doors.wiring import mcp_door
+
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    public_url = args.public_url or f"http://{host}:{args.port}"
+    store = store_or_exit(args.store)
+    try:
+        app = mcp_door(
+            store,
+            tokens=args.tokens,
+            public_url=public_url,
+            host=args.host,
+            time_zone=args.time_zone or local_time_zone(),
+        )
+    except TokenFileError as error:
+        raise fail(str(error)) from None
+    print(f"Heart to Heart MCP on {public_url}/mcp  (store: {store!r})", flush=True)
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    except OSError as error:
+        raise fail(f"cannot listen on {args.host}:{args.port}: {error.strerror or error}") from None
+    return 0
+
+
 def cmd_starters(args: argparse.Namespace) -> int:
     if args.action == "similar":
         from skill.core.starters import load_library
@@ -409,6 +437,31 @@ def parser() -> argparse.ArgumentParser:
     )
     wyoming.add_argument(
         "--time-zone", metavar="ZONE", help="IANA zone of the home (default: this machine's)"
+    )
+
+    mcp = _command(
+        commands,
+        "mcp",
+        "serve the skill's tools to Alexa+ and other MCP clients (Streamable HTTP, bearer tokens)",
+        "  HEART_TO_HEART_MCP_TOKENS=/etc/heart-to-heart/tokens heart-to-heart mcp\n"
+        "  heart-to-heart mcp --host 0.0.0.0 --port 8765 --tokens tokens.txt",
+        cmd_mcp,
+    )
+    mcp.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    mcp.add_argument("--port", type=int, default=8765, help="port to listen on")
+    _store_option(mcp)
+    mcp.add_argument(
+        "--tokens",
+        metavar="FILE",
+        help="`USER TOKEN` lines, one household per user (default: $HEART_TO_HEART_MCP_TOKENS)",
+    )
+    mcp.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="the URL clients reach this server by, behind a proxy (default: http://HOST:PORT)",
+    )
+    mcp.add_argument(
+        "--time-zone", metavar="ZONE", help="IANA zone of the households (default: this machine's)"
     )
 
     starters = _command(

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from ask_sdk_core.skill import CustomSkill
     from ask_sdk_webservice_support.verifier import AbstractVerifier
     from flask import Flask
+    from starlette.applications import Starlette
 
     from skill.doors.wyoming import Conversations
     from skill.service import SkillServices
@@ -30,6 +31,7 @@ __all__ = [
     "alexa_skill",
     "assist_conversations",
     "dynamodb_store",
+    "mcp_door",
     "open_household_store",
     "ready_household_store",
     "record_schema",
@@ -132,3 +134,27 @@ def assist_conversations(
     services = SkillServices(store=store, time_zone_override=time_zone)
     return Conversations(services, household=household)
 
+
+def mcp_door(
+    store: HouseholdStore,
+    *,
+    tokens: str | None = None,
+    public_url: str,
+    host: str = "127.0.0.1",
+    time_zone: str | None = None,
+) -> Starlette:
+    """The MCP door's ASGI app on `store`: a household per bearer token's user, the tokens
+    read from `tokens` (else the file HEART_TO_HEART_MCP_TOKENS names; TokenFileError says
+    what is wrong). To sign in with OAuth instead, pass another verifier and its settings
+    here (`skill.doors.mcp_auth`)."""
+    from skill.doors.mcp_auth import StaticTokens, bearer_settings
+    from skill.doors.mcp_server import mcp_app
+    from skill.service import SkillServices
+
+    services = SkillServices(store=store, time_zone_override=time_zone)
+    return mcp_app(
+        services,
+        token_verifier=StaticTokens.from_file(tokens),
+        auth=bearer_settings(public_url),
+        host=host,
+    )

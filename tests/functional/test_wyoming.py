@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -182,3 +184,12 @@ def test_odd_input_gets_a_polite_answer_and_the_service_stays_up(home_services):
         assert "Alexa" not in unclear.text
 
     run_with_server(home_services, scenario)
+
+
+def test_the_command_says_what_a_uri_looks_like():
+    result = subprocess.run(
+        [sys.executable, "-m", "skill", "wyoming", "--uri", "10700"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "tcp://HOST:PORT" in result.stderr
