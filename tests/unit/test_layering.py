@@ -2,6 +2,10 @@
 
 The rooms, from the inside out (docs/design.md draws them):
 core (the domain, plain Python) <- storage, service <- alexa, language <- tools, doors.
+
+The doors are three thin adapters over the same service and core: Alexa (the ASK SDK, in
+`skill.alexa`, served by Lambda and the web door), Home Assistant's Wyoming door and the
+MCP door. None imports another, however deep the imports go.
 """
 
 from __future__ import annotations
@@ -14,24 +18,27 @@ import pytest
 SKILL = Path(__file__).resolve().parents[2] / "skill"
 
 # What each room may not import, at any depth of the module (function-level imports too).
+# The other doors' protocol packages: no room inside the doors may know them.
+DOOR_PACKAGES = ("wyoming", "mcp", "starlette", "uvicorn")
+
 FORBIDDEN: dict[str, tuple[str, ...]] = {
     "core": (
         "ask_sdk", "boto3", "botocore", "flask", "werkzeug", "gunicorn", "gevent", "hassil",
-        "skill.storage", "skill.service", "skill.alexa", "skill.language", "skill.tools",
-        "skill.doors",
-    ),
-    "storage": (
-        "ask_sdk", "flask", "werkzeug", "skill.core", "skill.service", "skill.alexa",
-        "skill.language", "skill.tools", "skill.doors",
-    ),
-    "service": (
-        "ask_sdk", "boto3", "flask", "werkzeug", "skill.alexa", "skill.language",
+        *DOOR_PACKAGES, "skill.storage", "skill.service", "skill.alexa", "skill.language",
         "skill.tools", "skill.doors",
     ),
-    "alexa": ("boto3", "flask", "werkzeug", "hassil", "skill.language", "skill.tools",
-              "skill.doors"),
-    "language": ("ask_sdk", "boto3", "flask", "skill.storage", "skill.service", "skill.alexa",
-                 "skill.tools", "skill.doors"),
+    "storage": (
+        "ask_sdk", "flask", "werkzeug", *DOOR_PACKAGES, "skill.core", "skill.service",
+        "skill.alexa", "skill.language", "skill.tools", "skill.doors",
+    ),
+    "service": (
+        "ask_sdk", "boto3", "flask", "werkzeug", *DOOR_PACKAGES, "skill.alexa", "skill.language",
+        "skill.tools", "skill.doors",
+    ),
+    "alexa": ("boto3", "flask", "werkzeug", "hassil", *DOOR_PACKAGES, "skill.language",
+              "skill.tools", "skill.doors"),
+    "language": ("ask_sdk", "boto3", "flask", *DOOR_PACKAGES, "skill.storage",
+                 "skill.service", "skill.alexa", "skill.tools", "skill.doors"),
     "tools": ("skill.doors",),
 }  # fmt: skip
 
@@ -68,6 +75,59 @@ def test_each_room_imports_only_from_rooms_inside_it(module):
     forbidden = FORBIDDEN.get(room_of(module), ())
     outward = sorted(name for name in imports_of(MODULES[module]) if name.startswith(forbidden))
     assert not outward, f"{module} imports {outward}, outside what its room may use"
+
+
+# Each door's own modules, and what they may not reach, directly or through any module of
+# ours they import. (`skill.doors.wiring`, the composition root, builds every door.)
+DOORS = {
+    "alexa": ("skill.alexa",),
+    "wyoming": ("skill.doors.wyoming",),
+    "mcp": ("skill.doors.mcp_server", "skill.doors.mcp_auth"),
+}
+DOOR_LIBRARIES = {"alexa": ("ask_sdk",), "wyoming": ("wyoming",), "mcp": ("mcp", "starlette")}
+
+
+def reachable(module: str) -> set[str]:
+    """Every module of ours `module` imports, at any depth, and itself."""
+    seen: set[str] = set()
+    todo = [module]
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        todo += [name for name in imports_of(MODULES[current]) if name in MODULES]
+    return seen
+
+
+@pytest.mark.parametrize("door", sorted(DOORS))
+def test_each_door_imports_nothing_of_the_others(door):
+    others = tuple(
+        prefix for name, prefixes in DOORS.items() if name != door for prefix in prefixes
+    )
+    foreign = tuple(lib for name, libs in DOOR_LIBRARIES.items() if name != door for lib in libs)
+    own = [name for name in MODULES if name.startswith(DOORS[door])]
+    assert own, f"no modules found for the {door} door"
+    for module in own:
+        ours = reachable(module)
+        reached = sorted(name for name in ours if name.startswith(others))
+        assert not reached, f"{module} reaches {reached}: doors meet only in skill.service"
+        outside = sorted(
+            name
+            for mine in ours
+            for name in imports_of(MODULES[mine])
+            if name.startswith(foreign) and name.split(".")[0] in foreign
+        )
+        assert not outside, f"{module} imports {outside}, another door's library"
+
+
+def test_the_doors_share_one_way_to_run_a_turn():
+    # Alexa's handlers, the Wyoming door and the MCP tools all answer through the flows.
+    for module in ("skill.alexa.handlers", "skill.doors.wyoming", "skill.doors.mcp_server"):
+        assert any(name.startswith("skill.service") for name in reachable(module)), module
+    assert "skill.service.flows" in reachable("skill.alexa.handlers")
+    assert "skill.service.intents" in reachable("skill.doors.wyoming")
+    assert "skill.service.flows" in reachable("skill.doors.mcp_server")
 
 
 def test_the_storage_room_knows_nothing_of_alexa():
