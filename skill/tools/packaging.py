@@ -113,8 +113,9 @@ SKILL_IN_ZIP = (
     "content/compiled/*.json",
     "content/apl/*.json",
 )
-#: In those rooms but not on the Lambda path: the web front door's envelope check.
-SKILL_NOT_IN_ZIP = frozenset({"alexa/envelope.py"})
+#: In those rooms but not on the Lambda path: the web front door's envelope check, and the
+#: router from understood text to a flow that only the Wyoming door uses.
+SKILL_NOT_IN_ZIP = frozenset({"alexa/envelope.py", "service/intents.py"})
 #: The AWS SDK's service data the function needs: DynamoDB's model and the endpoint rules.
 #: (botocore ships every service's: about 16 MB of a 24 MB zip.)
 BOTOCORE_DATA_KEPT = frozenset(
