@@ -131,7 +131,9 @@ def assist_conversations(
     from skill.service import SkillServices
 
     Resolver.for_locale("en-US").resolve("give us a question")
-    services = SkillServices(store=store, time_zone_override=time_zone)
+    services = SkillServices(
+        store=store, time_zone_override=time_zone, record_schema=record_schema()
+    )
     return Conversations(services, household=household)
 
 
@@ -151,7 +153,9 @@ def mcp_door(
     from skill.doors.mcp_server import mcp_app
     from skill.service import SkillServices
 
-    services = SkillServices(store=store, time_zone_override=time_zone)
+    services = SkillServices(
+        store=store, time_zone_override=time_zone, record_schema=record_schema()
+    )
     return mcp_app(
         services,
         token_verifier=StaticTokens.from_file(tokens),
