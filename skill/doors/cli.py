@@ -552,7 +552,13 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     configure_logging("WARNING")
-    return args.run(args)
+    try:
+        return int(args.run(args))
+    except BrokenPipeError:
+        # Piped into `head`, which stopped reading: not an error. Point stdout at /dev/null
+        # so the interpreter's final flush does not complain either.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

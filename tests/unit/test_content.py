@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections import Counter
 
@@ -12,13 +11,52 @@ import yaml
 from skill.core.moments import Moment
 from skill.core.speech import PHRASES_DIR, load_phrases, placeholders
 from skill.core.starters import AUDIENCES, DEPTHS, STARTERS_DIR, THEMES, load_library
+from skill.tools.similarity import allowed_pairs, similar_pairs
 from skill.tools.stats import cell_counts
 
 LIBRARY = load_library()
 STARTERS = list(LIBRARY)
 MAX_WORDS = 25
-# Two starters whose content words overlap this much say the same thing in other words.
-SIMILARITY_THRESHOLD = 0.6
+# Issue 15's floors: the library's size, and what a couple and two friends can get per cell.
+MIN_STARTERS, MIN_FOR_COUPLES, MIN_FOR_FRIENDS = 1500, 80, 60
+# What the product is about, each with at least this many starters.
+CORE_THEMES = ("attention", "closeness", "giving", "guessing", "home-life", "activities")
+MIN_PER_CORE_THEME = 40
+# Words that soften a question until it says little: in at most this share of starters.
+HEDGES = re.compile(r"\b(still|quietly|a little)\b", re.IGNORECASE)
+MAX_HEDGED_SHARE = 0.02
+# Worn kinds of question: at most this many of each family in the whole library.
+CLICHES = {
+    "would you rather": re.compile(r"^would you rather\b", re.I),
+    "a tiny business": re.compile(r"\b(shop|cafe|business|stall|bakery|food truck)\b", re.I),
+    "trips and adventures": re.compile(
+        r"\b(trips?|travel\w*|vacation\w*|adventures?|road trip|abroad|getaway)\b", re.I
+    ),
+    "a desert island": re.compile(r"\b(desert island|stranded)\b", re.I),
+}
+MAX_PER_CLICHE = 5
+# A bedtime or brunch starter at depth 2 or 3 belongs to its moment: at least half of each
+# cell names or evokes it.
+MOMENT_WORDS = {
+    Moment.BEDTIME: re.compile(
+        r"\b(tonight|night|bed|bedtime|sleep|asleep|dreams?|pillow|lights|dark|covers|"
+        r"blanket|tomorrow|end of the day|before sleep|yawn|drift)\b",
+        re.I,
+    ),
+    Moment.BRUNCH: re.compile(
+        r"\b(brunch|coffee|pancakes|waffles|eggs|toast|weekend|saturday|sunday|late morning|"
+        r"slow morning|table|plate|menu|juice|croissant|bagel|pastry|tea|refill|"
+        r"this afternoon|the rest of the day)\b",
+        re.I,
+    ),
+}
+MIN_MOMENT_SHARE = 0.5
+# No reopening a hurt minutes before work.
+HURT = re.compile(
+    r"\b(hurt\w*|argu\w*|fight\w*|fought|apolog\w*|sorry|resent\w*|forgiv\w*|grudge|"
+    r"betray\w*|disappoint\w*|wound\w*)\b",
+    re.I,
+)
 AUXILIARIES = {
     "do",
     "does",
@@ -56,28 +94,10 @@ ROMANTIC = re.compile(
     re.IGNORECASE,
 )
 EXPLICIT = re.compile(r"\b(sex\w*|naked|nude|orgasm|porn\w*|erotic\w*|aroused)\b", re.I)
-_STOP_TEXT = """
-a an the and or but of to in on at for with from by about as into over after before
-you your yours yourself them they their theirs each other two both one is are was were be
-been being it its this that these those what which who whom whose when where why how
-do does did have has had would could should will can may might if than then so just
-most more some any all very really ever there here up out off not no
-"""
-STOP_WORDS = frozenset(_STOP_TEXT.split())
 
 
-def content_words(text: str) -> frozenset[str]:
-    words = re.findall(r"[a-z']+", text.lower())
-    stems = {w.removesuffix("'s").rstrip("s") if len(w) > 3 else w for w in words}
-    return frozenset(w for w in stems if w and w not in STOP_WORDS)
-
-
-def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
-    return len(a & b) / len(a | b) if a | b else 1.0
-
-
-def test_library_has_at_least_a_thousand_starters():
-    assert len(LIBRARY) >= 1000
+def test_library_has_at_least_fifteen_hundred_starters():
+    assert len(LIBRARY) >= MIN_STARTERS
 
 
 @pytest.mark.parametrize("moment", list(Moment))
@@ -86,8 +106,41 @@ def test_every_cell_has_enough_for_couples_and_friends(moment, depth):
     counts = cell_counts(LIBRARY)
     couple = counts[moment, depth, "partners"] + counts[moment, depth, "any"]
     friends = counts[moment, depth, "friends"] + counts[moment, depth, "any"]
-    assert couple >= 40, f"{moment}/{depth}: a couple can get only {couple}; write more"
-    assert friends >= 25, f"{moment}/{depth}: friends can get only {friends}; write more"
+    assert couple >= MIN_FOR_COUPLES, f"{moment}/{depth}: a couple gets only {couple}; write more"
+    assert friends >= MIN_FOR_FRIENDS, f"{moment}/{depth}: friends get only {friends}; write more"
+
+
+@pytest.mark.parametrize("theme", CORE_THEMES)
+def test_what_the_product_is_about_is_well_covered(theme):
+    starters = [s for s in STARTERS if s.theme == theme]
+    for_friends = [s for s in starters if s.audience != "partners"]
+    assert len(starters) >= MIN_PER_CORE_THEME, f"only {len(starters)} {theme} starters"
+    if theme in ("giving", "guessing"):  # give and take, reading the other: friends too
+        assert len(for_friends) >= MIN_PER_CORE_THEME, f"friends get {len(for_friends)} {theme}"
+
+
+def test_hedge_words_are_rare():
+    hedged = [s.id for s in STARTERS if HEDGES.search(s.text)]
+    assert len(hedged) <= MAX_HEDGED_SHARE * len(STARTERS), hedged
+
+
+@pytest.mark.parametrize("family", CLICHES)
+def test_each_worn_kind_of_question_is_rare(family):
+    found = [s.id for s in STARTERS if CLICHES[family].search(s.text)]
+    assert len(found) <= MAX_PER_CLICHE, f"{family}: {found}"
+
+
+@pytest.mark.parametrize("moment", list(MOMENT_WORDS))
+@pytest.mark.parametrize("depth", [2, 3])
+def test_deeper_bedtime_and_brunch_starters_belong_to_their_moment(moment, depth):
+    cell = [s for s in STARTERS if s.moment is moment and s.depth == depth]
+    fitting = [s for s in cell if MOMENT_WORDS[moment].search(s.text)]
+    assert len(fitting) >= MIN_MOMENT_SHARE * len(cell), f"{len(fitting)} of {len(cell)}"
+
+
+def test_no_repair_or_hurt_in_the_morning():
+    mornings = [s for s in STARTERS if s.moment is Moment.MORNING]
+    assert not [s.id for s in mornings if s.theme == "repair" or HURT.search(s.text)]
 
 
 def test_tags_are_known():
@@ -139,13 +192,16 @@ def test_friends_never_get_romance(starter):
 
 
 def test_no_two_starters_say_the_same_thing():
-    words = [(s, content_words(s.text)) for s in STARTERS]
-    close = [
-        f"{a.id} ~ {b.id} ({jaccard(wa, wb):.2f}): {a.text!r} / {b.text!r}"
-        for (a, wa), (b, wb) in itertools.combinations(words, 2)
-        if jaccard(wa, wb) >= SIMILARITY_THRESHOLD
-    ]
-    assert not close, "near-duplicates:\n" + "\n".join(close)
+    # TF-IDF cosine over the whole library (skill.tools.similarity); a pair a person read
+    # and kept is listed, with its reason, in skill/content/similar-allowed.yaml.
+    allowed = allowed_pairs()
+    close = [p.describe() for p in similar_pairs(STARTERS) if p.ids not in allowed]
+    assert not close, "paraphrases (`heart-to-heart starters similar`):\n" + "\n".join(close)
+
+
+def test_every_allowed_pair_names_two_starters_in_the_library():
+    for ids in allowed_pairs():
+        assert ids <= set(LIBRARY.by_id), f"allowed pair {sorted(ids)} names a missing starter"
 
 
 def test_phrase_files_have_only_known_keys_and_placeholders():
