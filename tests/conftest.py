@@ -14,7 +14,7 @@ import pytest
 from ask_sdk_model import RequestEnvelope
 
 from skill.alexa import build_skill
-from skill.core.household import merge
+from skill.core.household import Household, merge
 from skill.core.speech import load_phrases, plain_text
 from skill.service import SkillServices
 from skill.tools.envelopes import envelope, intent_request, launch_request, new_session
@@ -37,6 +37,11 @@ def lines_of(*keys: str, locale: str = "en-US") -> tuple[str, ...]:
     """Every wording of these phrase keys, as the skill may say them."""
     phrases = load_phrases(locale)
     return tuple(line for key in keys for line in phrases.variants(key))
+
+
+def favourites_of(record: dict[str, Any] | None) -> list[str]:
+    """The favourites in a stored record, whichever schema wrote it."""
+    return Household.from_dict(record).favourites if record else []
 
 
 def ends_session(response: dict[str, Any]) -> bool:

@@ -13,7 +13,7 @@ from skill.alexa import build_skill
 from skill.core.household import merge
 from skill.service import SkillServices
 from skill.storage import SqliteStore, ours_wins
-from tests.conftest import Clock, Device, custom_slot, lines_of, plain_slot, speech
+from tests.conftest import Clock, Device, custom_slot, favourites_of, lines_of, plain_slot, speech
 
 USER = "amzn1.ask.account.test-household"
 NOT_SAVED = lines_of("not_saved")
@@ -120,7 +120,7 @@ def test_a_turn_held_during_an_outage_does_not_outlive_skill_disabled(
     household.intent("AMAZON.NextIntent", new_session_=True)
     # THEN nothing of what they had comes back
     stored = sqlite_store.get(USER) or {}
-    assert stored.get("favourites", []) == []
+    assert favourites_of(stored) == []
     said = speech(household.intent("PlayFavoritesIntent", new_session_=True))
     assert said in lines_of("no_favourites")
 
@@ -139,7 +139,7 @@ def test_a_turn_held_during_an_outage_does_not_outlive_forget_from_another_proce
     # AND the household's next request reaches the server that holds the turn
     household.intent("AMAZON.NextIntent", new_session_=True)
     # THEN the held turn was dropped, not written back: only the new turn is stored
-    assert sqlite_store.get(USER)["favourites"] == []
+    assert favourites_of(sqlite_store.get(USER)) == []
     said = speech(household.intent("PlayFavoritesIntent", new_session_=True))
     assert said in lines_of("no_favourites")
 
@@ -172,7 +172,7 @@ def test_a_held_turn_does_not_come_back_after_another_server_deleted_and_restart
     clock.advance(30)
     household.intent("AMAZON.NextIntent", new_session_=True)
     # THEN the held turn from before the deletion was dropped, not merged back in
-    assert sqlite_store.get(USER)["favourites"] == []
+    assert favourites_of(sqlite_store.get(USER)) == []
     said = speech(household.intent("PlayFavoritesIntent", new_session_=True))
     assert said in lines_of("no_favourites")
 
@@ -190,7 +190,7 @@ def test_a_turn_held_after_a_deletion_is_still_written(household, outage, sqlite
     clock.advance(60)
     household.intent("AMAZON.NextIntent", new_session_=True)
     # THEN that favourite, taken after the deletion, is stored
-    assert len(sqlite_store.get(USER)["favourites"]) == 1
+    assert len(favourites_of(sqlite_store.get(USER))) == 1
 
 
 @pytest.mark.parametrize("failing", ["reads", "writes"])

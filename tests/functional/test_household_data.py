@@ -11,7 +11,7 @@ import pytest
 
 from skill.alexa import build_skill
 from skill.service import SkillServices
-from tests.conftest import Device, custom_slot, lines_of, plain_slot, speech
+from tests.conftest import Device, custom_slot, favourites_of, lines_of, plain_slot, speech
 
 USER = "amzn1.ask.account.test-household"
 
@@ -92,12 +92,12 @@ def test_a_favourite_whose_save_failed_is_not_confirmed_but_is_written_later(
     saved = device.intent("SaveFavoriteIntent", new_session_=True)
     # THEN the skill says it could not save (nothing is stored), promising nothing
     assert speech(saved) in lines_of("not_saved")
-    assert not sqlite_store.get(USER)["favourites"]
+    assert not favourites_of(sqlite_store.get(USER))
     # WHEN the household comes back with any request
     device.intent("AMAZON.HelpIntent", new_session_=True)
     device.intent("AMAZON.NextIntent", new_session_=True)
     # THEN the favourite is stored after all
-    favourite = sqlite_store.get(USER)["favourites"]
+    favourite = favourites_of(sqlite_store.get(USER))
     assert len(favourite) == 1
     played = device.intent("PlayFavoritesIntent", new_session_=True)
     assert played["response"]["card"]["content"] == starter

@@ -23,7 +23,7 @@ from skill.core.starters import load_library
 from skill.doors.mcp_auth import StaticTokens, TokenFileError, bearer_settings, read_token_file
 from skill.doors.mcp_server import mcp_app
 from skill.service import SkillServices
-from tests.conftest import lines_of
+from tests.conftest import favourites_of, lines_of
 
 LIBRARY = {s.id: s for s in load_library()}
 SAM_TOKEN = "sam-token-0123456789abcdef"
@@ -128,7 +128,7 @@ def test_two_households_at_once(server, sqlite_store):
     assert deeper["starter"]["depth"] == 2
     # "saved" means stored: the store has it, under Sam's household only
     assert saved["saved"] is True and saved["say"] in lines_of("favourite_saved_first")
-    assert sqlite_store.get("mcp:sam")["favourites"] == [deeper["starter"]["id"]]
+    assert favourites_of(sqlite_store.get("mcp:sam")) == [deeper["starter"]["id"]]
     assert [s["id"] for s in listed["favourites"]] == [deeper["starter"]["id"]]
     # the check-in: two ratings, then a talking step
     assert checkin["checkin"]["waiting_for"] == "rating" and checkin["waiting_for_answer"]

@@ -46,7 +46,7 @@ from skill.core.starters import load_library
 from skill.service import SkillServices
 from skill.storage import DynamoDbStore, HouseholdStore, SqliteStore, key_digest, ours_wins
 from skill.storage.base import MAX_SAVE_ATTEMPTS
-from tests.conftest import Clock, Device, custom_slot, lines_of, speech
+from tests.conftest import Clock, Device, custom_slot, favourites_of, lines_of, speech
 from tests.unit.storage.helpers import use_fake_aws
 
 USER = "amzn1.ask.account.store-faults-household"
@@ -172,7 +172,7 @@ def settled_household(device: Device, clock: Clock, store: HouseholdStore) -> di
     assert speech(device.intent("SaveFavoriteIntent", new_session_=True)) in SAVED_LINES
     clock.advance(60)
     stored = store.get(USER)
-    assert stored is not None and stored["favourites"] == [favourite]
+    assert stored is not None and favourites_of(stored) == [favourite]
     return stored
 
 
@@ -240,7 +240,7 @@ def test_a_dynamodb_fault_still_gives_a_starter(
     hears_a_starter(dynamodb_device.intent("AMAZON.NextIntent", new_session_=True))
     after = dynamodb_store.get(USER)
     assert after is not None and after["_version"] == before["_version"] + 1
-    assert after["favourites"] == before["favourites"]
+    assert favourites_of(after) == favourites_of(before)
 
 
 def test_a_storm_of_conflicts_gives_up_after_bounded_tries_and_still_answers(
@@ -314,7 +314,7 @@ def test_a_favourite_whose_write_failed_is_not_confirmed_and_written_on_the_next
     assert saved["response"]["shouldEndSession"] is True
     assert_warned_without_user(caplog_info, WRITE_FAILED)
     faults.clear()
-    assert dynamodb_store.get(USER)["favourites"] == []
+    assert favourites_of(dynamodb_store.get(USER)) == []
     # AND (in one case) its next request meets a read outage, and still hears a starter
     for _ in range(also_failing_reads):
         faults.service_error("GetItem", "InternalServerError", status=500)
@@ -322,12 +322,12 @@ def test_a_favourite_whose_write_failed_is_not_confirmed_and_written_on_the_next
         hears_a_starter(dynamodb_device.intent("StarterIntent", new_session_=True))
         assert faults.calls["PutItem"] == 0
         faults.clear()
-        assert dynamodb_store.get(USER)["favourites"] == []
+        assert favourites_of(dynamodb_store.get(USER)) == []
     # WHEN the store is healthy again and the household asks for anything that reads it
     clock.advance(30)
     hears_a_starter(dynamodb_device.intent("AMAZON.NextIntent", new_session_=True))
     # THEN the favourite is stored after all, and plays back
-    assert dynamodb_store.get(USER)["favourites"] == [starter]
+    assert favourites_of(dynamodb_store.get(USER)) == [starter]
     played = dynamodb_device.intent("PlayFavoritesIntent", new_session_=True)
     assert hears_a_starter(played) == starter
 
@@ -353,7 +353,7 @@ def test_save_that_one_after_a_starter_whose_write_failed_saves_that_starter(
     assert speech(saved) in SAVED_LINES
     # THEN the starter they just heard is the one saved (and remembered as heard)
     stored = dynamodb_store.get(USER)
-    assert stored["favourites"] == [latest], f"saved {stored['favourites']}, heard {latest}"
+    assert favourites_of(stored) == [latest], f"saved {favourites_of(stored)}, heard {latest}"
 
 
 @pytest.mark.parametrize("operation", ["GetItem", "PutItem"])
@@ -447,7 +447,7 @@ def test_a_locked_sqlite_file_still_gives_a_starter(
     # naming them
     heard = hears_a_starter(out)
     if reads_work:
-        assert heard not in before["favourites"]
+        assert heard not in favourites_of(before)
     assert_warned_without_user(caplog_info, warning)
     # AND once the lock is gone nothing stored was lost and the next turn is saved
     assert quick_sqlite_store.get(USER) == before
@@ -477,11 +477,11 @@ def test_a_favourite_saved_while_the_sqlite_file_is_write_locked_is_not_confirme
     # THEN the skill says it could not save, and the log warns without naming them
     assert speech(saved) in NOT_SAVED
     assert_warned_without_user(caplog_info, WRITE_FAILED)
-    assert quick_sqlite_store.get(USER)["favourites"] == []
+    assert favourites_of(quick_sqlite_store.get(USER)) == []
     # AND once the lock is gone, their next request stores the favourite
     clock.advance(30)
     hears_a_starter(sqlite_device.intent("AMAZON.NextIntent", new_session_=True))
-    assert quick_sqlite_store.get(USER)["favourites"] == [starter]
+    assert favourites_of(quick_sqlite_store.get(USER)) == [starter]
 
 
 class QueryOnlySqliteStore(SqliteStore):
@@ -506,7 +506,7 @@ def test_a_read_only_sqlite_store_still_gives_a_starter(
         # WHEN they ask for a starter
         out = device.intent("StarterIntent", new_session_=True)
         # THEN they hear one (one they have not heard: the read worked), and the log warns
-        assert hears_a_starter(out) not in before["favourites"]
+        assert hears_a_starter(out) not in favourites_of(before)
         assert_warned_without_user(caplog_info, WRITE_FAILED)
         assert "readonly" in caplog_info.text
         assert read_only.get(USER) == before

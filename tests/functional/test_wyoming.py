@@ -22,7 +22,7 @@ from skill.core.starters import load_library
 from skill.doors.wyoming import Conversations, handler_factory
 from skill.language.nlu import Resolver
 from skill.service import SkillServices
-from tests.conftest import lines_of
+from tests.conftest import favourites_of, lines_of
 
 LIBRARY = {s.text: s for s in load_library()}
 KITCHEN = {"conversation_id": "01J0KITCHEN", "satellite_id": "assist_satellite.kitchen"}
@@ -132,7 +132,7 @@ def test_an_evening_through_home_assistant(home_services, sqlite_store):
     # "saved" is said, and the store has it
     assert saved.text in lines_of("favourite_saved_first")
     record = sqlite_store.get("assist:home")
-    assert record["favourites"] == [second.id]
+    assert favourites_of(record) == [second.id]
 
     # the check-in waits for each rating with the conversation open
     assert "one to five" in checkin.text
