@@ -39,16 +39,27 @@ class StarterReply:
 
 
 def first_speaker_line(
-    turn: StarterTurn, household: Household, phrases: Phrases, rng: random.Random
+    turn: StarterTurn,
+    household: Household,
+    phrases: Phrases,
+    rng: random.Random,
+    budget: int = MAX_STARTER_WORDS,
 ) -> str:
-    """By name when the household told us names; otherwise a neutral nudge to take turns."""
+    """By name when the household told us names; otherwise a neutral nudge to take turns.
+    A variant that fits in `budget` words, else the shortest (it is never left out)."""
+    values: dict[str, str] = {}
     if len(household.names) >= 2:
         count = len(household.names)
-        first = household.names[turn.speaker % count]
-        second = household.names[(turn.speaker + 1) % count]
-        return phrases.line("first_named", rng, first=first, second=second)
-    key = "first_neutral_opening" if turn.count <= 1 else "first_neutral_swap"
-    return phrases.line(key, rng)
+        key = "first_named"
+        values = {
+            "first": household.names[turn.speaker % count],
+            "second": household.names[(turn.speaker + 1) % count],
+        }
+    else:
+        key = "first_neutral_opening" if turn.count <= 1 else "first_neutral_swap"
+    lines = [line.format(**values) for line in phrases.variants(key)]
+    fitting = [line for line in lines if word_count(line) <= budget]
+    return rng.choice(fitting) if fitting else min(lines, key=word_count)
 
 
 def compose_starter(
@@ -63,7 +74,8 @@ def compose_starter(
 
     `lead` is what the turn answers first ("Saved.", "Welcome back."): said before all else.
     """
-    ending = [first_speaker_line(turn, household, phrases, rng), turn.starter.text]
+    budget = MAX_STARTER_WORDS - word_count(turn.starter.text, *lead)
+    ending = [first_speaker_line(turn, household, phrases, rng, budget), turn.starter.text]
     words = word_count(*ending, *lead)
     # (key, place, limit): the most useful piece is offered room first, up to its limit;
     # `place` orders what is said.
