@@ -19,20 +19,20 @@ from typing import Any
 from benchmarks import Figure, Goal, median, ratio
 from benchmarks.workload import (
     EVENING,
-    SECONDS_BETWEEN_TURNS,
     Clock,
     Step,
     Visit,
     households,
     intent_step,
     invoke,
+    lived_record,
     our_skill,
 )
 from skill.core.household import merge
 from skill.storage import MemoryStore
 from skill.tools.envelopes import launch_request
 
-__all__ = ["NIGHT", "lived_record", "measure", "run"]
+__all__ = ["NIGHT", "measure", "night_record", "run"]
 
 GOAL = Goal("<=", 1.1)
 NIGHT: tuple[Step, ...] = (
@@ -48,28 +48,17 @@ NIGHT: tuple[Step, ...] = (
 TIMED = Step("next", intent_step("AMAZON.NextIntent"))
 
 
-def lived_record(nights: int, clock: Clock) -> dict[str, Any]:
+def night_record(nights: int, clock: Clock) -> dict[str, Any]:
     """The record a household's store holds after `nights` nights, one a day."""
-    store = MemoryStore(merge=merge, clock=clock)
-    skill = our_skill(store, clock, seed=3)
-    user = "amzn1.ask.account.age"
-    start = clock.now
-    for night in range(nights):
-        clock.now = start - (nights - night) * 86400.0
-        visit = Visit(user)
-        for step in NIGHT:
-            visit.heard(invoke(skill, visit.event(step)))
-            clock.now += SECONDS_BETWEEN_TURNS
-    clock.now = start
-    record = store.get(user) or {}
-    record.pop("_version", None)
+    record = lived_record(MemoryStore(merge=merge, clock=clock), clock, NIGHT, nights, seed=3)
+    record.pop("_user")
     return record
 
 
 def measure(turns: int, nights: int = 365) -> tuple[dict[str, list[float]], dict[str, int]]:
     """Thread CPU seconds per timed turn, and the record's size in bytes, by age."""
     clock = Clock()
-    records = {"day 1": lived_record(1, clock), "year": lived_record(nights, clock)}
+    records = {"day 1": night_record(1, clock), "year": night_record(nights, clock)}
     sizes = {age: len(json.dumps(r, separators=(",", ":"))) for age, r in records.items()}
     store = MemoryStore(merge=merge, clock=clock)
     skill = our_skill(store, clock)

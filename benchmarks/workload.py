@@ -35,6 +35,7 @@ __all__ = [
     "households",
     "intent_step",
     "invoke",
+    "lived_record",
     "our_skill",
     "seed_record",
 ]
@@ -200,22 +201,40 @@ def seed_record(store: HouseholdStore, clock: Clock, days: int = 21) -> dict[str
     next): heard starters, favourites, finished check-ins. Timed visits start from a copy
     of it, so they read a lived-in record rather than an empty one.
     """
-    user = "amzn1.ask.account.benchmark-seed"
-    skill = our_skill(store, clock, seed=1)
     # The evening without the goodbye, then "next" through the rest of the check-in.
     evening = (*VISIT[:-1], *[Step("next", _intent("AMAZON.NextIntent"), "same")] * 4)
+    record = lived_record(store, clock, evening, days, seed=1, later_every_other_day=True)
+    store.delete(record.pop("_user"))
+    return record
+
+
+def lived_record(
+    store: HouseholdStore,
+    clock: Clock,
+    evening: tuple[Step, ...],
+    days: int,
+    *,
+    seed: int,
+    later_every_other_day: bool = False,
+) -> dict[str, Any]:
+    """The record `days` evenings of `evening` write, one a day, through the whole skill,
+    ending the day before the clock's time (four hours later every other day, if asked).
+    Its household's key is under "_user"."""
+    user = "amzn1.ask.account.benchmark-seed"
+    skill = our_skill(store, clock, seed=seed)
     start = clock.now
     for day in range(days):
-        clock.now = start - (days - day) * 86400.0 + (4 * 3600 if day % 2 else 0)
+        clock.now = start - (days - day) * 86400.0
+        if later_every_other_day and day % 2:
+            clock.now += 4 * 3600
         visit = Visit(user)
         for step in evening:
             visit.heard(invoke(skill, visit.event(step)))
             clock.now += SECONDS_BETWEEN_TURNS
     clock.now = start
     record = store.get(user) or {}
-    store.delete(user)
     record.pop("_version", None)
-    return record
+    return {**record, "_user": user}
 
 
 def households(prefix: str) -> Iterator[str]:

@@ -87,10 +87,15 @@ def speak_starter(visit: Visit, turn: StarterTurn, *, lead: Sequence[str] = ()) 
 
     `lead` is what the turn answers first ("Saved.", "Welcome back."), said before it.
     """
-    household = visit.household
-    composed = compose_starter(turn, household, visit.phrases, visit.rng, lead=lead)
-    household.count_starter(visit.local_now().date().isoformat(), visit.device)
+    reply = _starter_reply(visit, turn, lead)
+    visit.household.count_starter(visit.local_now().date().isoformat(), visit.device)
     visit.save()
+    reply.facts["favourite"] = turn.favourite
+    return reply
+
+
+def _starter_reply(visit: Visit, turn: StarterTurn, lead: Sequence[str] = ()) -> Reply:
+    composed = compose_starter(turn, visit.household, visit.phrases, visit.rng, lead=lead)
     return Reply(
         composed.sentences,
         card=(composed.card_title, composed.card_text),
@@ -98,7 +103,6 @@ def speak_starter(visit: Visit, turn: StarterTurn, *, lead: Sequence[str] = ()) 
         facts={
             "starter": starter_facts(turn.starter),
             "first_speaker": first_speaker(visit, turn),
-            "favourite": turn.favourite,
         },
     )
 
@@ -142,16 +146,7 @@ def repeat(visit: Visit) -> Reply:
             reprompt=visit.line("nothing_to_repeat_reprompt"),
             facts={"starter": None},
         )
-    composed = compose_starter(turn, visit.household, visit.phrases, visit.rng)
-    return Reply(
-        composed.sentences,
-        card=(composed.card_title, composed.card_text),
-        starter=turn.starter,
-        facts={
-            "starter": starter_facts(turn.starter),
-            "first_speaker": first_speaker(visit, turn),
-        },
-    )
+    return _starter_reply(visit, turn)
 
 
 def follow_up(visit: Visit, then: str, lead: Sequence[str]) -> Reply:
