@@ -74,16 +74,19 @@ def compose_starter(
 
     `lead` is what the turn answers first ("Saved.", "Welcome back."): said before all else.
     """
+    intro = _intro_key(turn)
+    hint = _hint_key(turn, household)
+    # Who goes first is never left out; its variant leaves room for the hint when it can.
     budget = MAX_STARTER_WORDS - word_count(turn.starter.text, *lead)
-    ending = [first_speaker_line(turn, household, phrases, rng, budget), turn.starter.text]
+    reserve = min(map(word_count, phrases.variants(hint))) if hint else 0
+    speaker = first_speaker_line(turn, household, phrases, rng, budget - reserve)
+    ending = [speaker, turn.starter.text]
     words = word_count(*ending, *lead)
     # (key, place, limit): the most useful piece is offered room first, up to its limit;
     # `place` orders what is said.
     wanted: list[tuple[str, int, int]] = []
-    intro = _intro_key(turn)
     if intro:
         wanted.append((intro, 1, MAX_STARTER_WORDS))
-    hint = _hint_key(turn, household)
     if hint:
         wanted.append((hint, 2, MAX_STARTER_WORDS))
     if turn.opening:
