@@ -24,6 +24,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from hassil import expression
+from hassil.parse_expression import parse_expression
+from hassil.parser import ParseError, next_chunk
 
 __all__ = [
     "LAUNCH_WORDS",
@@ -70,7 +73,6 @@ TRAINING_SAMPLES = 24
 _BUILD_HINT = (
     "run `uv run heart-to-heart models build` (or `uv run python -m skill.language.models build`)"
 )
-_PLAIN_TEXT = re.compile(r"[^()\[\]|<>]+")
 _SLOT = re.compile(r"\{([^{}]*)\}")
 _SLOT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 # A spoken word: letters with apostrophes, or an abbreviation spelled with periods ("t.v.").
@@ -114,7 +116,8 @@ def _folded(sentences: Iterable[str]) -> list[str]:
 
 @dataclass(frozen=True)
 class _Node:
-    """A parsed template: literal text, or a sequence of parts, or a choice between them."""
+    """A template read by hassil, its rules inlined: literal text, or a sequence of parts, or
+    a choice between them that carries its own pace through its alternatives when sampled."""
 
     kind: str  # "text", "seq" or "choice"
     text: str = ""
@@ -153,75 +156,66 @@ class _Node:
 
 
 def parse_template(template: str, rules: Mapping[str, str]) -> _Node:
-    """The template as a tree, its rules inlined."""
-    strides = itertools.count(1)
-    node, _ = _parse(template, 0, None, rules, (), strides)
-    return node
+    """The template as a tree, its rules inlined. Hassil reads the syntax, as it does for the
+    console's matcher; this adds the rule inlining and the sampling strides."""
+    return _adapt(_read(template), template, rules, (), itertools.count(1))
 
 
-def _parse(
+def _read(text: str) -> expression.Group:
+    """Hassil's tree of one template or rule: a Sequence, or an Alternative when `|` stands
+    outside any brackets (which hassil's `parse_sentence` would accept, and hide)."""
+    wrapped = f"({text})"
+    try:
+        chunk = next_chunk(wrapped)
+        assert chunk is not None  # `wrapped` is never empty
+        if chunk.end_index < len(wrapped):  # a `)` closed the wrapping early
+            raise ValueError(f"unbalanced ')' at position {chunk.end_index - 2} in {text!r}")
+        group = parse_expression(chunk)
+    except (ParseError, AssertionError) as error:
+        closer = re.search(r"Unable to find end of \w+ '(.)'", str(error))
+        what = f"unclosed, missing {closer[1]!r}" if closer else "unbalanced or empty brackets"
+        raise ValueError(f"{what} in {text!r}") from None
+    assert isinstance(group, expression.Group)
+    if isinstance(group, expression.Alternative):
+        raise ValueError(f"'|' outside (...) or [...] in {text!r}: wrap the choices")
+    return group
+
+
+def _adapt(
+    item: expression.Expression,
     text: str,
-    pos: int,
-    closer: str | None,
     rules: Mapping[str, str],
     active: tuple[str, ...],
     strides: Iterator[int],
-) -> tuple[_Node, int]:
-    """Parse from `pos` up to `closer` (or the end); return the node and the next pos."""
-    options: list[_Node] = []
-    current: list[_Node] = []
-    while pos < len(text):
-        char = text[pos]
-        if char == closer:
-            options.append(_Node("seq", parts=tuple(current)))
-            return _choice(options, strides), pos + 1
-        if char == "|":
-            if closer is None:
-                raise ValueError(f"'|' outside (...) or [...] in {text!r}: wrap the choices")
-            options.append(_Node("seq", parts=tuple(current)))
-            current, pos = [], pos + 1
-        elif char in "([":
-            inner, pos = _parse(text, pos + 1, ")" if char == "(" else "]", rules, active, strides)
-            if char == "[":
-                alternatives = inner.parts if inner.kind == "choice" else (inner,)
-                inner = _choice([*alternatives, _Node("text")], strides)
-            current.append(inner)
-        elif char == "<":
-            end = text.find(">", pos)
-            if end < 0:
-                raise ValueError(f"unclosed '<' in {text!r}")
-            current.append(_rule(text[pos + 1 : end], rules, active, strides))
-            pos = end + 1
-        elif char in ")]>":
-            raise ValueError(f"unbalanced {char!r} at position {pos} in {text!r}")
-        else:
-            plain = _PLAIN_TEXT.match(text, pos)
-            assert plain is not None  # every other character is plain text
-            current.append(_Node("text", text=plain.group()))
-            pos = plain.end()
-    if closer is not None:
-        raise ValueError(f"missing {closer!r} in {text!r}")
-    options.append(_Node("seq", parts=tuple(current)))
-    return _choice(options, strides), pos
-
-
-def _choice(options: list[_Node], strides: Iterator[int]) -> _Node:
-    if len(options) == 1:
-        return options[0]
-    # Coprime with the number of options, so a choice still visits every one of them.
-    stride = next(stride for stride in strides if math.gcd(stride, len(options)) == 1)
-    return _Node("choice", parts=tuple(options), stride=stride)
-
-
-def _rule(
-    name: str, rules: Mapping[str, str], active: tuple[str, ...], strides: Iterator[int]
 ) -> _Node:
-    if name not in rules:
-        raise ValueError(f"unknown rule <{name}>: define it under `rules:` in the source")
-    if name in active:
-        raise ValueError(f"rule <{name}> refers to itself: {' -> '.join((*active, name))}")
-    node, _ = _parse(rules[name], 0, None, rules, (*active, name), strides)
-    return node
+    """Hassil's expression as a `_Node`. Strides go to choices as the old hand-written reader
+    closed them (inner before outer, left to right), so sampling stays as it was; that reader
+    also spent one on the alternatives inside `[a|b]` before the optional choice itself."""
+    if isinstance(item, expression.TextChunk):
+        return _Node("text", text=item.original_text)
+    if isinstance(item, expression.ListReference):  # a slot, which Alexa's samples keep
+        return _Node("text", text="{" + item.slot_name + "}")
+    if isinstance(item, expression.RuleReference):
+        name = item.rule_name
+        if name not in rules:
+            raise ValueError(f"unknown rule <{name}>: define it under `rules:` in the source")
+        if name in active:
+            raise ValueError(f"rule <{name}> refers to itself: {' -> '.join((*active, name))}")
+        return _adapt(_read(rules[name]), rules[name], rules, (*active, name), strides)
+    if isinstance(item, expression.Permutation):
+        raise ValueError(f"';' in {text!r}: Alexa takes no permutations, write the orders out")
+    assert isinstance(item, expression.Group), item
+    parts = tuple(_adapt(part, text, rules, active, strides) for part in item.items)
+    if not isinstance(item, expression.Alternative) or len(parts) == 1:
+        return _Node("seq", parts=parts)
+    if item.is_optional and len(parts) > 2:
+        _stride(len(parts) - 1, strides)
+    return _Node("choice", parts=parts, stride=_stride(len(parts), strides))
+
+
+def _stride(options: int, strides: Iterator[int]) -> int:
+    """The next stride coprime with the number of options, so a choice visits every one."""
+    return next(stride for stride in strides if math.gcd(stride, options) == 1)
 
 
 # ----------------------------------------------------------------------------- building
