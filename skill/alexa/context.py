@@ -88,7 +88,17 @@ def slot_id(handler_input: HandlerInput, name: str) -> str | None:
 
 def session_attributes(handler_input: HandlerInput) -> dict[str, Any]:
     """This session's attributes, to read and change. The SDK types them Optional, but it
-    holds a dict for every request with a session and raises for one without."""
+    holds a dict for every request with a session and raises for one without.
+
+    Alexa sends a session with every launch and intent; a request without one (hand-made,
+    or a client that drops it) is answered as a one-shot whose memory ends with the request.
+    """
+    if handler_input.request_envelope.session is None:
+        requested = handler_input.attributes_manager.request_attributes
+        memory = requested.get("_sessionless_memory")
+        if not isinstance(memory, dict):
+            memory = requested["_sessionless_memory"] = {}
+        return memory
     attributes = handler_input.attributes_manager.session_attributes
     assert attributes is not None
     return attributes

@@ -10,7 +10,8 @@ import pytest
 from skill.core.household import CONVERSATION_TTL
 from skill.core.starters import load_library
 from skill.service import SkillServices
-from tests.conftest import NEW_YORK, custom_slot, ends_session, plain_slot, speech
+from skill.tools.envelopes import launch_request
+from tests.conftest import NEW_YORK, custom_slot, ends_session, lines_of, plain_slot, speech
 
 LIBRARY = load_library()
 
@@ -240,3 +241,10 @@ def test_a_screen_shows_the_starter_in_large_type_and_a_speaker_gets_only_speech
     voice_only = device.intent("AMAZON.NextIntent", new_session_=True)
     assert not voice_only["response"].get("directives")
     assert voice_only["response"]["card"]["content"] in speech(voice_only)
+
+
+def test_a_launch_without_a_session_is_answered_as_a_one_shot(device):
+    # Alexa always sends a session with a launch; a hand-made request without one still
+    # gets the launch's answer, not an apology.
+    out = device.event(launch_request())
+    assert speech(out) and speech(out) not in lines_of("error")
