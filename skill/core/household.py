@@ -242,8 +242,8 @@ class Household:
 
     def _written(self, name: str, schema: int) -> Any:
         deferred = self.__dict__.get("_deferred")
-        if deferred and name in deferred and schema >= 3 and type(deferred[name]) is str:
-            return deferred[name]
+        if deferred and name in deferred and schema >= 3:
+            return deferred[name]  # only text of a sane length is deferred
         _, as_text, as_v2 = _DEFERRED[name]
         value = getattr(self, name)
         return as_text(value) if schema >= 3 else as_v2(value)
@@ -434,7 +434,7 @@ def _count_one(counts: dict[str, int], device: str) -> None:
 def _counted_in_text(text: str, day: str, device: str) -> str | None:
     """Compact daily counts with one more starter for `device` on `day`, reading only that
     day's entry; None when the text needs reading whole (`day` is not the newest)."""
-    if not isinstance(text, str) or not (_word(day) and _word(device, 0)):
+    if not (_word(day) and _word(device, 0)):
         return None
     entries = text.split()
     newest = entries[-1].partition(":")[0] if entries else ""

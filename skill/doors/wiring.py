@@ -57,8 +57,7 @@ def record_schema() -> int:
 
 def _merge() -> Any:
     """The household merge, writing what it merges in `record_schema()`."""
-    schema = record_schema()
-    return merge if schema == SCHEMA_VERSION else partial(merge, schema=schema)
+    return partial(merge, schema=record_schema())
 
 
 def open_household_store(url: str | None = None) -> HouseholdStore:
