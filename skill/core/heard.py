@@ -26,6 +26,8 @@ __all__ = ["MAX_ENCODED", "HeardSet", "Walk"]
 
 MAX_ENCODED = 20_000  # characters: far above any real library, so a damaged field is refused
 _MAX_CELL = 8 * MAX_ENCODED  # no cell can hold more starters than a heard-set has bits
+_CELL_LIMIT = 1 << 32  # a cell's fingerprint is 32 bits
+_SIX_INTS = [int] * 6
 
 
 class HeardSet:
@@ -139,16 +141,21 @@ class Walk:
     @classmethod
     def from_list(cls, raw: Any) -> Walk | None:
         """A stored walk, or None if it is damaged (the household then just starts a new one)."""
-        if type(raw) is not list or len(raw) != 6 or any(type(v) is not int for v in raw):
+        # Read on every turn for every walk kept: plain comparisons, no generators.
+        if type(raw) is not list or len(raw) != 6 or list(map(type, raw)) != _SIX_INTS:
             return None
         size, stride, start, position, spent, cell = raw
-        if not (size in range(1, _MAX_CELL) and stride in range(1, max(size, 2))):
-            return None
-        if start not in range(size) or position not in range(size + 1):
-            return None
-        if spent not in (0, 1) or math.gcd(stride, size) != 1 or cell not in range(1 << 32):
-            return None
-        return cls(size, stride, start, position, bool(spent), cell)
+        if (
+            0 < size < _MAX_CELL
+            and 0 < stride < max(size, 2)
+            and 0 <= start < size
+            and 0 <= position <= size
+            and 0 <= spent <= 1
+            and 0 <= cell < _CELL_LIMIT
+            and math.gcd(stride, size) == 1
+        ):
+            return cls(size, stride, start, position, bool(spent), cell)
+        return None
 
     def same_deal(self, other: Walk) -> bool:
         """Whether two walks go through the same cell in the same order (positions compare)."""

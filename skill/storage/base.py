@@ -129,10 +129,14 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and value == value
 
 
+# One encoder for every write: `json.dumps` with options builds a new one per call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
 def _encode(attributes: Attributes) -> str:
     """JSON text of the attributes, refused before any write if it cannot be stored."""
     try:
-        text = json.dumps(attributes, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        text = _ENCODER.encode(attributes)
     except (TypeError, ValueError) as error:  # ValueError: NaN/inf or a circular reference
         raise TypeError(f"Household attributes are not JSON-serialisable: {error}") from error
     size = len(text.encode("utf-8"))
