@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from skill.core import compiled
 from skill.core.heard import HeardSet, Walk
@@ -54,8 +54,10 @@ STARTERS_DIR = compiled.CONTENT_DIR / "starters"
 _SKIPS = 16  # heard starters a walk steps over before it counts what is left instead
 
 
-@dataclass(frozen=True, slots=True)
-class Starter:
+class Starter(NamedTuple):
+    """One starter. A named tuple rather than a frozen dataclass: the library makes 1,500
+    of them at every cold start, and a tuple is made three times as fast."""
+
     id: str
     text: str
     moment: Moment
