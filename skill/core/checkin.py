@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from skill.core.fields import as_bool, as_float, choice
 
@@ -100,8 +100,7 @@ def stored_ratings(value: Any) -> list[int | None]:
     return [r if type(r) is int and 1 <= r <= 5 else None for r in value]
 
 
-@dataclass(frozen=True, slots=True)
-class StepPrompt:
+class StepPrompt(NamedTuple):
     """What to say for one turn of the check-in.
 
     `speaker` answers first (0 or 1, resolved to a name by the caller); `listen` keeps the
@@ -125,8 +124,7 @@ class StepPrompt:
         return self.step is Step.CLOSE
 
 
-@dataclass(frozen=True, slots=True)
-class Reading:
+class Reading(NamedTuple):
     """What a spoken rating says: a number on the scale, an off-scale number taken at the
     scale's end (`adjusted`), two neighbouring numbers to choose from, or nothing usable."""
 
@@ -253,4 +251,4 @@ def _prompt(checkin: CheckIn) -> StepPrompt:
 
 
 def _with(prompt: StepPrompt, **changes: Any) -> StepPrompt:
-    return StepPrompt(**{**{f: getattr(prompt, f) for f in prompt.__slots__}, **changes})
+    return prompt._replace(**changes)

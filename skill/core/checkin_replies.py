@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from skill.core.checkin import TALK_STEPS, Plan, Step, StepPrompt
 from skill.core.household import Household
@@ -19,8 +19,7 @@ MAX_REPLY_WORDS = 35
 _NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five")
 
 
-@dataclass(frozen=True, slots=True)
-class CheckInReply:
+class CheckInReply(NamedTuple):
     sentences: list[str]
     reprompt: str | None
     offer: str | None  # what a "yes" now accepts: "deep", "light" or "reminder"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from skill.core.conversation import StarterTurn
 from skill.core.household import Household
@@ -31,8 +31,7 @@ LONG_HINTS = 3
 LISTENER_CUE_EVERY = 4
 
 
-@dataclass(frozen=True, slots=True)
-class StarterReply:
+class StarterReply(NamedTuple):
     sentences: list[str]
     card_title: str
     card_text: str

@@ -6,8 +6,8 @@ summary only counts what happened this week, Monday to Sunday on the household's
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from skill.core.household import Household
 
@@ -16,8 +16,7 @@ __all__ = ["WeekSummary", "week_summary"]
 IN_STEP_GAP = 1
 
 
-@dataclass(frozen=True, slots=True)
-class WeekSummary:
+class WeekSummary(NamedTuple):
     checkins: int
     starters: int
     in_step: bool | None  # None when there was no check-in with two ratings

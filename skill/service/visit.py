@@ -13,7 +13,7 @@ import random
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from skill.core.household import Household
@@ -46,8 +46,7 @@ MISSES = "misses"
 SAID = "said"
 
 
-@dataclass(frozen=True, slots=True)
-class Door:
+class Door(NamedTuple):
     """What a way in can do, as far as the words are concerned.
 
     `wording` names the phrase variants the door says instead of the plain key, where

@@ -10,8 +10,8 @@ import os
 import re
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import parse_qsl, urlsplit
 
 __all__ = [
@@ -35,15 +35,13 @@ _REGION = re.compile(r"[a-z0-9-]+")
 _DYNAMODB_OPTIONS = ("region", "endpoint")
 
 
-@dataclass(frozen=True)
-class SqliteUrl:
+class SqliteUrl(NamedTuple):
     """A SQLite file; a relative path is relative to the working directory."""
 
     path: Path
 
 
-@dataclass(frozen=True)
-class DynamoDbUrl:
+class DynamoDbUrl(NamedTuple):
     """A DynamoDB table; None leaves region or endpoint to boto3's usual resolution."""
 
     table: str
