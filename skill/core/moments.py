@@ -36,9 +36,13 @@ def moment_at(local: datetime) -> Moment:
 
 
 def part_of_day(local: datetime) -> str:
-    """The greeting's part of day: morning, afternoon, evening or night."""
+    """The greeting's part of day: morning, afternoon, evening or night.
+
+    Morning starts when the morning moment does (5 a.m.): two people still up at 4 are
+    ending a night, and a "good morning" would not match a check-in about tonight.
+    """
     hour = local.hour
-    if 4 <= hour < 12:
+    if 5 <= hour < 12:
         return "morning"
     if 12 <= hour < 17:
         return "afternoon"

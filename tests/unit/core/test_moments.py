@@ -24,7 +24,15 @@ def test_local_time_maps_to_the_shared_moment(when, moment):
 
 
 @pytest.mark.parametrize(
-    ("hour", "part"), [(6, "morning"), (13, "afternoon"), (19, "evening"), (23, "night")]
+    ("hour", "part"),
+    [
+        (4, "night"),
+        (5, "morning"),
+        (6, "morning"),
+        (13, "afternoon"),
+        (19, "evening"),
+        (23, "night"),
+    ],
 )
 def test_greeting_part_of_day(hour, part):
     assert part_of_day(datetime(2026, 11, 25, hour)) == part
