@@ -29,20 +29,20 @@ from skill.storage.base import (
     key_digest,
     ours_wins,
 )
-from skill.storage.urls import (
-    STORE_ENV_VAR,
-    DynamoDbUrl,
-    SqliteUrl,
-    StoreUrl,
-    default_store_url,
-    parse_store_url,
-    user_data_dir,
-)
 
 if TYPE_CHECKING:
     from skill.storage.dynamodb import DynamoDbStore
     from skill.storage.memory import MemoryStore
     from skill.storage.sqlite import SqliteStore
+    from skill.storage.urls import (
+        STORE_ENV_VAR,
+        DynamoDbUrl,
+        SqliteUrl,
+        StoreUrl,
+        default_store_url,
+        parse_store_url,
+        user_data_dir,
+    )
 
 __all__ = [
     "FORGOTTEN_KEY",
@@ -84,6 +84,8 @@ def open_store(
     ``merge(stored, ours)`` resolves two devices saving at once (the domain's rule).
     Nothing is created or contacted until the store is first used.
     """
+    from skill.storage.urls import SqliteUrl, default_store_url, parse_store_url
+
     location = parse_store_url(default_store_url() if url is None else url)
     if isinstance(location, SqliteUrl):
         from skill.storage.sqlite import SqliteStore
@@ -105,11 +107,26 @@ _LAZY = {
     "DynamoDbStore": "skill.storage.dynamodb",
     "MemoryStore": "skill.storage.memory",
     "SqliteStore": "skill.storage.sqlite",
+    # Store URLs are for the doors that are told where the store is; the Lambda function
+    # is given its table by name and never parses one.
+    **dict.fromkeys(
+        (
+            "STORE_ENV_VAR",
+            "DynamoDbUrl",
+            "SqliteUrl",
+            "StoreUrl",
+            "default_store_url",
+            "parse_store_url",
+            "user_data_dir",
+        ),
+        "skill.storage.urls",
+    ),
 }
 
 
 def __getattr__(name: str) -> Any:
-    """Import a store class (and boto3 or sqlite3 with it) only when someone asks for it."""
+    """Import a store class (and boto3 or sqlite3 with it), or the store URLs, only when
+    someone asks for them."""
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
