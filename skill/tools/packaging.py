@@ -105,7 +105,6 @@ SKILL_IN_ZIP = (
     "alexa/*.py",
     "storage/__init__.py",
     "storage/base.py",
-    "storage/urls.py",
     "storage/dynamodb.py",
     "doors/__init__.py",
     "doors/wiring.py",
