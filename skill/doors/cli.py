@@ -231,6 +231,17 @@ def cmd_starters(args: argparse.Namespace) -> int:
         for pair in pairs:
             print(pair.describe() + ("\n      (allowed)" if pair.ids in allowed else ""))
         return 0
+    if args.action == "sample":
+        from skill.core.starters import load_library
+        from skill.tools.stats import blind_sample, sample_line
+
+        chosen = blind_sample(load_library(), args.seed, args.count)
+        if args.key:
+            keys = "".join(f"{number} {s.id}\n" for number, s in enumerate(chosen, 1))
+            args.key.write_text(keys, encoding="utf-8")
+        for number, starter in enumerate(chosen, 1):
+            print(sample_line(number, starter))
+        return 0
     from skill.tools.stats import coverage_table, theme_table
 
     print(coverage_table())
@@ -468,14 +479,16 @@ def parser() -> argparse.ArgumentParser:
         commands,
         "starters",
         "show the starter library: its coverage, its themes, and its most alike pairs",
-        "  heart-to-heart starters stats\n  heart-to-heart starters similar --top 20",
+        "  heart-to-heart starters stats\n  heart-to-heart starters similar --top 20\n"
+        "  heart-to-heart starters sample --seed 611 --key key.txt > sample.txt",
         cmd_starters,
     )
     starters.add_argument(
         "action",
-        choices=["stats", "similar"],
+        choices=["stats", "similar", "sample"],
         help="stats: starters per moment, depth, audience and theme; "
-        "similar: the nearest pairs (TF-IDF cosine), most alike first",
+        "similar: the nearest pairs (TF-IDF cosine), most alike first; "
+        "sample: starters at random for a blind review (docs/blind-review.md)",
     )
     starters.add_argument(
         "--top", type=int, default=30, metavar="N", help="similar: at most N pairs (default 30)"
@@ -486,6 +499,18 @@ def parser() -> argparse.ArgumentParser:
         default=0.4,
         metavar="SCORE",
         help="similar: only pairs scoring at least this (default 0.4; the lint fails at 0.6)",
+    )
+    starters.add_argument(
+        "--seed", type=int, default=0, help="sample: the seed that draws it (print it with scores)"
+    )
+    starters.add_argument(
+        "--count", type=int, default=40, metavar="N", help="sample: how many (default 40)"
+    )
+    starters.add_argument(
+        "--key",
+        type=Path,
+        metavar="FILE",
+        help="sample: write each number's starter id here, for after the scoring",
     )
 
     for name, run, summary in (

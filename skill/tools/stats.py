@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import random
+
 from skill.core.moments import Moment
 from skill.core.starters import (
     AUDIENCES,
     DEPTHS,
     THEMES,
     Library,
+    Starter,
     eligible_audiences,
     load_library,
 )
 
-__all__ = ["cell_counts", "coverage_table", "theme_table"]
+__all__ = ["blind_sample", "cell_counts", "coverage_table", "sample_line", "theme_table"]
 
 
 def cell_counts(library: Library) -> dict[tuple[Moment, int, str], int]:
@@ -55,3 +58,18 @@ def theme_table(library: Library | None = None) -> str:
         for_friends = sum(s.audience in friendly for s in mine)
         rows.append(f"{theme:<12}{per_moment} {len(mine):>6} {for_friends:>8}")
     return "\n".join(rows)
+
+
+def blind_sample(library: Library, seed: int, count: int = 40) -> list[Starter]:
+    """`count` starters at random for a blind review: the same seed gives the same sample
+    whatever order the files were read in, so a review names its seed and can be redrawn."""
+    everyone = sorted(library, key=lambda starter: starter.id)
+    return random.Random(seed).sample(everyone, min(count, len(everyone)))
+
+
+def sample_line(number: int, starter: Starter) -> str:
+    """What the reader sees of one starter: its moment, depth and audience, never its id."""
+    return (
+        f"{number}. [{starter.moment.value}, depth {starter.depth}, for {starter.audience}]"
+        f" {starter.text}"
+    )
