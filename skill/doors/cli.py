@@ -149,9 +149,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
         )
         return 2
     store = store_or_exit(args.store)
-    services = SkillServices(
-        time_zone_override=args.time_zone or local_time_zone(), record_schema=record_schema()
-    )
+    services = SkillServices(time_zone_override=_time_zone(args), record_schema=record_schema())
     skill = alexa_skill(store, services)
     interactive = sys.stdin.isatty()
     if interactive:
@@ -181,7 +179,7 @@ def cmd_wyoming(args: argparse.Namespace) -> int:
         raise fail(f"--uri must look like tcp://HOST:PORT, not {args.uri!r}")
     store = store_or_exit(args.store)
     conversations = assist_conversations(
-        store, household=args.household, time_zone=args.time_zone or local_time_zone()
+        store, household=args.household, time_zone=_time_zone(args)
     )
     print(f"Heart to Heart for Home Assistant on {args.uri}  (store: {store!r})", flush=True)
     try:
@@ -209,7 +207,7 @@ def cmd_mcp(args: argparse.Namespace) -> int:
             tokens=args.tokens,
             public_url=public_url,
             host=args.host,
-            time_zone=args.time_zone or local_time_zone(),
+            time_zone=_time_zone(args),
         )
     except TokenFileError as error:
         raise fail(str(error)) from None
@@ -373,6 +371,17 @@ def _store_option(command: argparse.ArgumentParser) -> None:
     command.add_argument("--store", metavar="URL", help=STORE_HELP)
 
 
+def _time_zone_option(command: argparse.ArgumentParser, whose: str) -> None:
+    command.add_argument(
+        "--time-zone", metavar="ZONE", help=f"IANA zone of {whose} (default: this machine's)"
+    )
+
+
+def _time_zone(args: argparse.Namespace) -> str | None:
+    """The zone the command was given, else this machine's."""
+    return args.time_zone or local_time_zone()
+
+
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -423,11 +432,7 @@ def parser() -> argparse.ArgumentParser:
     _store_option(chat)
     chat.add_argument("--user", default="amzn1.ask.account.chat-user", help="the household's id")
     chat.add_argument("--locale", default="en-US", choices=LOCALES, help="the device's locale")
-    chat.add_argument(
-        "--time-zone",
-        metavar="ZONE",
-        help="IANA zone of the pretend device (default: this machine's)",
-    )
+    _time_zone_option(chat, "the pretend device")
 
     wyoming = _command(
         commands,
@@ -446,9 +451,7 @@ def parser() -> argparse.ArgumentParser:
         default="home",
         help="the name the home's household is kept under (every satellite shares it)",
     )
-    wyoming.add_argument(
-        "--time-zone", metavar="ZONE", help="IANA zone of the home (default: this machine's)"
-    )
+    _time_zone_option(wyoming, "the home")
 
     mcp = _command(
         commands,
@@ -471,9 +474,7 @@ def parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="the URL clients reach this server by, behind a proxy (default: http://HOST:PORT)",
     )
-    mcp.add_argument(
-        "--time-zone", metavar="ZONE", help="IANA zone of the households (default: this machine's)"
-    )
+    _time_zone_option(mcp, "the households")
 
     starters = _command(
         commands,
