@@ -196,11 +196,11 @@ def rate(checkin: CheckIn, reading: Reading, now: float) -> StepPrompt:
     if checkin.step == Step.RATE_FIRST:
         checkin.step = Step.RATE_SECOND.value
         prompt = _prompt(checkin)
-        return _with(prompt, defaulted=not valid, adjusted=adjusted)
+        return prompt._replace(defaulted=not valid, adjusted=adjusted)
     checkin.plan = plan_for(checkin.ratings).value
     checkin.step = TALK_STEPS[Plan(checkin.plan)][0].value
     prompt = _prompt(checkin)
-    return _with(prompt, note=Plan(checkin.plan), defaulted=not valid, adjusted=adjusted)
+    return prompt._replace(note=Plan(checkin.plan), defaulted=not valid, adjusted=adjusted)
 
 
 def advance(checkin: CheckIn, now: float) -> StepPrompt:
@@ -248,7 +248,3 @@ def _prompt(checkin: CheckIn) -> StepPrompt:
         plan=Plan(checkin.plan),
         ratings=(checkin.ratings[0], checkin.ratings[1]),
     )
-
-
-def _with(prompt: StepPrompt, **changes: Any) -> StepPrompt:
-    return prompt._replace(**changes)
