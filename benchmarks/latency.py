@@ -32,9 +32,10 @@ from benchmarks.workload import (
     invoke,
     our_skill,
     seed_record,
+    stateful_hello_world_skill,
 )
 from skill.core.household import merge
-from skill.storage import MemoryStore, SqliteStore
+from skill.storage import HouseholdStore, MemoryStore, SqliteStore
 
 __all__ = ["KINDS", "measure", "run"]
 
@@ -53,7 +54,10 @@ KIND_LABELS = {
 GOAL = Goal("<=", 2.0)
 # Issue 14's goals for the "next" turn against a hello-world as fast at reading envelopes.
 NEXT_GOALS = {"memory": Goal("<=", 1.5), "sqlite": Goal("<=", 2.0)}
-SIDES = ("memory", "sqlite", "hello")
+SIDES = ("memory", "sqlite", "hello", "floor-memory", "floor-sqlite")
+# The stateful hello-world on each store (`workload.stateful_hello_world_skill`): the
+# least a turn that reads and writes a household's record can cost there.
+FLOORS = {"memory": "floor-memory", "sqlite": "floor-sqlite"}
 
 
 class _Complaints(logging.Handler):
@@ -86,14 +90,19 @@ def measure(visits: int, directory: Path, warm_up: int = 20) -> tuple[Samples, S
     The first `warm_up` visits are not timed (connections, caches, first imports).
     """
     clock = Clock()
-    skills = {
-        "memory": our_skill(MemoryStore(merge=merge, clock=clock), clock),
-        "sqlite": our_skill(
-            SqliteStore(directory / "households.db", merge=merge, clock=clock), clock
-        ),
-        "hello": hello_world_skill(),
+    stores: dict[str, HouseholdStore] = {
+        "memory": MemoryStore(merge=merge, clock=clock),
+        "sqlite": SqliteStore(directory / "households.db", merge=merge, clock=clock),
+        "floor-memory": MemoryStore(merge=merge, clock=clock),
+        "floor-sqlite": SqliteStore(directory / "floor.db", merge=merge, clock=clock),
     }
-    stores = [skill.persistence_adapter for skill in skills.values() if skill.persistence_adapter]
+    skills = {
+        "memory": our_skill(stores["memory"], clock),
+        "sqlite": our_skill(stores["sqlite"], clock),
+        "hello": hello_world_skill(),
+        "floor-memory": stateful_hello_world_skill(stores["floor-memory"]),
+        "floor-sqlite": stateful_hello_world_skill(stores["floor-sqlite"]),
+    }
     seed = seed_record(MemoryStore(merge=merge, clock=clock), clock)
     cpu: Samples = {side: defaultdict(list) for side in SIDES}
     wall: Samples = {side: defaultdict(list) for side in SIDES}
@@ -105,13 +114,14 @@ def measure(visits: int, directory: Path, warm_up: int = 20) -> tuple[Samples, S
     try:
         for number in range(warm_up + visits):
             user = next(users)
-            for store in stores:
+            for store in stores.values():
                 store.put(user, dict(seed))
             visit = Visit(user)
             clock.now = EVENING
             for position, step in enumerate(VISIT):
                 event = visit.event(step)
-                order = SIDES[position % 3 :] + SIDES[: position % 3]
+                turn = position % len(SIDES)
+                order = SIDES[turn:] + SIDES[:turn]
                 for side in order:
                     wall_started, cpu_started = time.perf_counter(), time.thread_time()
                     response = invoke(skills[side], event)
@@ -157,6 +167,41 @@ def run(quick: bool = False, visits: int | None = None, warm_up: int = 20) -> li
                     note="" if store == "memory" else "vs hello-world",
                 )
             )
+    for store, floor in FLOORS.items():
+        # What any skill that keeps a record pays on this store, and ours against that.
+        figures.append(
+            Figure(
+                f"floor: stateful hello-world on the {store} store, next",
+                (
+                    ratio(median(cpu[floor]["next"]), median(hello["next"])),
+                    ratio(percentile(cpu[floor]["next"], 99), percentile(hello["next"], 99)),
+                ),
+                labels=("median", "p99"),
+                note="vs hello-world, info",
+            )
+        )
+        figures.append(
+            Figure(
+                f"latency next, {store} store, against that floor",
+                (
+                    ratio(median(cpu[store]["next"]), median(cpu[floor]["next"])),
+                    ratio(percentile(cpu[store]["next"], 99), percentile(cpu[floor]["next"], 99)),
+                ),
+                labels=("median", "p99"),
+                note="info",
+            )
+        )
+        figures.append(
+            Figure(
+                f"all types, {store} store, against that floor",
+                (
+                    ratio(median(_pooled(cpu, store)), median(_pooled(cpu, floor))),
+                    ratio(percentile(_pooled(cpu, store), 99), percentile(_pooled(cpu, floor), 99)),
+                ),
+                labels=("median", "p99"),
+                note="info",
+            )
+        )
     for store in ("memory", "sqlite"):
         ours, base = _pooled(wall, store), _pooled(wall, "hello")
         figures.append(

@@ -17,6 +17,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
 from ask_sdk_model import Response
+from ask_sdk_model.ui import SimpleCard
 
 from skill.alexa import build_skill
 from skill.service import SkillServices
@@ -38,6 +39,7 @@ __all__ = [
     "lived_record",
     "our_skill",
     "seed_record",
+    "stateful_hello_world_skill",
 ]
 
 ZONE = "America/New_York"
@@ -45,6 +47,10 @@ ZONE = "America/New_York"
 EVENING = datetime(2026, 11, 25, 18, 30, tzinfo=ZoneInfo(ZONE)).timestamp()
 SECONDS_BETWEEN_TURNS = 20.0
 HELLO_LINE = "Hello from the baseline skill."
+STATEFUL_LINE = (
+    "One of you answers, then swap. Which sound from your street today would you keep, "
+    "and why that one?"
+)
 
 
 class Clock:
@@ -191,6 +197,40 @@ def hello_world_skill() -> CustomSkill:
 
     builder = CustomSkillBuilder()
     builder.add_request_handler(_HelloHandler())
+    skill = builder.create()
+    skill.serializer = SkillSerializer()
+    return skill
+
+
+class _StatefulHelloHandler(AbstractRequestHandler):
+    """Any request: read the household's record, move one field, write it back (only
+    when it changed, as the skill does), and say a fixed starter-shaped reply."""
+
+    def __init__(self, store: HouseholdStore) -> None:
+        self.store = store
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return True
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        user = handler_input.request_envelope.context.system.user.user_id
+        record = self.store.read(user)
+        record["next_speaker"] = 1 - (record.get("next_speaker") or 0)
+        self.store.put(user, record)
+        builder = handler_input.response_builder
+        builder.speak(f"<speak>{STATEFUL_LINE}</speak>").set_should_end_session(True)
+        return builder.set_card(SimpleCard(title="Heart to Heart", content=STATEFUL_LINE)).response
+
+
+def stateful_hello_world_skill(store: HouseholdStore) -> CustomSkill:
+    """The floor under any skill that remembers a household: the hello-world above, but
+    each turn reads the household's record from `store` and writes it back, and answers
+    with a spoken line and a card the size of a starter. What a turn of ours costs above
+    this is the skill's own work; below it no skill that keeps a record can go."""
+    from skill.alexa.serializer import SkillSerializer
+
+    builder = CustomSkillBuilder()
+    builder.add_request_handler(_StatefulHelloHandler(store))
     skill = builder.create()
     skill.serializer = SkillSerializer()
     return skill

@@ -4,11 +4,14 @@ that each part measures something and reports it in the table's shape."""
 from __future__ import annotations
 
 import math
+import tempfile
+from pathlib import Path
 
 import pytest
 
 from benchmarks import Figure, Goal, age, cold_start, growth, latency, percentile, store_calls
 from benchmarks.__main__ import header, main, table
+from skill.storage import MemoryStore
 
 
 def check(figures: list[Figure]) -> None:
@@ -35,6 +38,25 @@ def test_figures_render_as_one_table():
 
 def test_latency_part_runs():
     check(latency.run(visits=2, warm_up=1))
+
+
+def test_latency_visits_start_from_a_lived_in_record(monkeypatch):
+    """Each timed visit reads the three-week record it was seeded with, not an empty one
+    (the harness once put the seed nowhere, and timed only first evenings)."""
+    first_reads: dict[tuple[int, str], bool] = {}
+
+    class CountingStore(MemoryStore):
+        def read(self, key):
+            attributes = super().read(key)
+            if "latency-" in key:  # a timed household, not the one the seed is lived by
+                first_reads.setdefault((id(self), key), bool(attributes.get("heard")))
+            return attributes
+
+    monkeypatch.setattr(latency, "MemoryStore", CountingStore)
+    with tempfile.TemporaryDirectory() as directory:
+        latency.measure(visits=3, directory=Path(directory), warm_up=1)
+    # Ours and the stateful floor on the memory store, four households each.
+    assert len(first_reads) == 2 * 4 and all(first_reads.values())
 
 
 def test_store_calls_part_runs():
