@@ -30,6 +30,7 @@ __all__ = [
     "MAX_CHECKIN_HISTORY",
     "MAX_FAVOURITES",
     "MAX_NAMES",
+    "RECORD_FIELDS",
     "SCHEMA_VERSION",
     "WRITE_SCHEMAS",
     "Conversation",
@@ -535,3 +536,7 @@ def _hex(value: Any) -> int | None:
     except ValueError:
         return None
     return bits if bits > 0 else None
+
+
+#: Every field `to_dict` writes, in any schema.
+RECORD_FIELDS = frozenset(Household().to_dict())

@@ -8,10 +8,11 @@ store really has it, so no reply says "saved" about something only held in memor
 from __future__ import annotations
 
 import logging
+from operator import is_not
 from typing import Any
 
 from skill.core.fields import noticing_damage
-from skill.core.household import Household, accumulated_part, merge
+from skill.core.household import RECORD_FIELDS, Household, accumulated_part, merge
 from skill.service.services import SkillServices
 from skill.storage.base import FORGOTTEN_KEY, VERSION_KEY, describe_error, key_digest
 
@@ -68,7 +69,15 @@ class HouseholdTurn:
                 len(damaged),
                 ", ".join(sorted(set(damaged))),
             )
-        self._as_read = household.to_dict(self.services.record_schema)
+        schema = self.services.record_schema
+        if not damaged and stored.get("schema") == schema and stored.keys() == RECORD_FIELDS:
+            # Written by this schema's `to_dict` and read without damage: the record as
+            # stored is what `to_dict` would make of it, so it is not made again (a tenth
+            # of a turn). Should reading still have tidied something (a speaker index out
+            # of range), the turn writes the tidied record once, which is no loss.
+            self._as_read = stored
+        else:
+            self._as_read = household.to_dict(schema)
         if held and self._held_from_before_a_deletion():
             # Deleted since (`forget`, or SkillDisabled seen by another process), even if
             # the household has started again since: what was held from before must not
@@ -122,7 +131,7 @@ class HouseholdTurn:
             self._held = None
         self._version = written.pop(VERSION_KEY)
         self._forgotten_at = written.pop(FORGOTTEN_KEY, None)
-        if len(written) != len(data) or any(written.get(k) is not v for k, v in data.items()):
+        if len(written) != len(data) or any(map(is_not, map(written.get, data), data.values())):
             # Another device saved meanwhile and the store merged its changes in (or the
             # household was deleted meanwhile): carry on from what is stored, so a second
             # save in this turn cannot undo them.
