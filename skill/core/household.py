@@ -8,6 +8,7 @@ Nothing people say to each other is ever here.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any
@@ -434,20 +435,29 @@ def _count_one(counts: dict[str, int], device: str) -> None:
 
 def _counted_in_text(text: str, day: str, device: str) -> str | None:
     """Compact daily counts with one more starter for `device` on `day`, reading only that
-    day's entry; None when the text needs reading whole (`day` is not the newest)."""
-    if not (_word(day) and _word(device, 0)):
+    day's entry; None when the text needs reading whole (`day` is not the newest, or the
+    newest entry is not in the form this release writes)."""
+    if not (_word(day) and _word(device, 0)) or text.count(" ") >= STARTER_DAYS_KEPT:
         return None
-    entries = text.split()
-    newest = entries[-1].partition(":")[0] if entries else ""
-    if newest == day:
-        counts = _daily_starters(entries.pop()).get(day, {})
-    elif newest < day:
+    earlier, _, newest = text.rpartition(" ")
+    newest_day, _, pairs = newest.partition(":")
+    if newest_day == day:
+        if not _DAY_COUNTS.fullmatch(pairs):
+            return None
+        read = (pair.partition("=") for pair in pairs.split(","))
+        counts = {name: int(n) for name, _, n in read}
+        # As `_device_counts` reads them: busiest first, at most MAX_COUNTED_DEVICES.
+        counts = dict(sorted(counts.items(), key=lambda item: -item[1])[:MAX_COUNTED_DEVICES])
+        kept = earlier
+    elif newest_day < day:
         counts = {}
+        # A new day: the oldest entry makes way once two weeks are kept.
+        kept = text if text.count(" ") + 1 < STARTER_DAYS_KEPT else text.partition(" ")[2]
     else:
         return None
     _count_one(counts, device)
-    entries.append(_daily_starters_text({day: counts}))
-    return " ".join(entries[-STARTER_DAYS_KEPT:])
+    entry = f"{day}:{','.join(f'{name}={n}' for name, n in counts.items())}"
+    return f"{kept} {entry}" if kept else entry
 
 
 def _daily_starters_text(daily: dict[str, dict[str, int]]) -> str:
@@ -470,6 +480,8 @@ def _word(text: str, shortest: int = 1) -> bool:
 _RATING = {str(r): r for r in range(1, 6)}
 _RATING_TEXT: dict[int | None, str] = {r: str(r) for r in range(1, 6)}
 _SEPARATORS = frozenset(" :,=\t\n")
+# One day's counts as this release writes them: "a1b2c3=4,=1" (the unnamed device too).
+_DAY_COUNTS = re.compile(r"[\w-]*=[1-9][0-9]{0,8}(?:,[\w-]*=[1-9][0-9]{0,8})*", re.ASCII)
 #: Each deferred field: how it is read (from either form), written as text (schema 3), and
 #: written as schema 2 wrote it.
 _DEFERRED: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any], Callable[[Any], Any]]] = {
