@@ -318,8 +318,9 @@ def done(visit: Visit, *, then: str | None = None) -> Reply:
 
 
 def yes(visit: Visit) -> Reply:
-    """Yes to whatever the skill just offered; with no offer, the same as asking for one.
-    (A door that offers the nightly reminder answers that yes itself.)"""
+    """Yes to whatever the skill just offered; with no offer, "go on": the check-in's next
+    step while one is in progress ("ok" to "say next when you're both done"), else a
+    starter. (A door that offers the nightly reminder answers that yes itself.)"""
     offer = visit.offered
     if offer == Offer.CHECKIN:
         return start_checkin(visit)
@@ -327,6 +328,8 @@ def yes(visit: Visit) -> Reply:
         return new_starter(visit, moment=Moment.BEDTIME, depth=2)
     if offer == Offer.LIGHT:
         return new_starter(visit, moment=Moment.BEDTIME, depth=1)
+    if offer is None:
+        return next_one(visit)
     return new_starter(visit)
 
 

@@ -185,3 +185,26 @@ def test_an_unclear_line_mid_check_in_gets_a_check_in_hint(device, clock):
     clock.advance(120)
     out = device.intent("AMAZON.FallbackIntent", new_session_=True)
     assert speech(out) in lines_of("fallback_checkin") and not ends_session(out)
+
+
+def test_ok_to_the_check_in_hint_carries_the_check_in_on(device, clock):
+    # GIVEN a check-in between steps, and a "thanks" the model could not place, which the
+    # skill answered with its check-in hint ("Say "next" when you're both done")
+    device.intent("CheckInIntent")
+    device.intent("RatingIntent", rating("3"))
+    device.intent("RatingIntent", rating("3"))
+    clock.advance(120)
+    device.intent("AMAZON.FallbackIntent", new_session_=True)
+    # WHEN they answer "ok"
+    on = device.intent("AMAZON.YesIntent")
+    # THEN the check-in goes on to its next step, not to a conversation starter
+    assert "mind" in speech(on), speech(on)
+
+
+def test_yes_on_reopening_mid_check_in_carries_the_check_in_on(device, clock):
+    device.intent("CheckInIntent")
+    device.intent("RatingIntent", rating("3"))
+    device.intent("RatingIntent", rating("3"))
+    clock.advance(120)
+    on = device.intent("AMAZON.YesIntent", new_session_=True)
+    assert "mind" in speech(on), speech(on)
