@@ -248,3 +248,31 @@ def test_a_launch_without_a_session_is_answered_as_a_one_shot(device):
     # gets the launch's answer, not an apology.
     out = device.event(launch_request())
     assert speech(out) and speech(out) not in lines_of("error")
+
+
+@pytest.mark.parametrize(
+    ("hour", "part"),
+    [
+        (7, "morning"),
+        (8, "morning"),
+        (14, "afternoon"),
+        (16, "afternoon"),
+        (19, "evening"),
+        (23, "night"),
+    ],
+)
+@pytest.mark.parametrize("intent", ["AMAZON.StopIntent", "GoodnightIntent", "AMAZON.CancelIntent"])
+def test_a_goodbye_fits_the_time_of_day(device, clock, hour, part, intent):
+    # GIVEN a question heard at this hour
+    clock.set(datetime(2026, 11, 25, hour, 5, tzinfo=NEW_YORK))
+    device.intent("StarterIntent", new_session_=True)
+    # WHEN they leave
+    bye = device.intent(intent)
+    # THEN the goodbye is one for this part of the day: no "goodnight" before the evening
+    said = speech(bye)
+    assert ends_session(bye)
+    if part in ("morning", "afternoon"):
+        assert said in lines_of(f"goodbye_{part}"), said
+        assert "night" not in said.lower()
+    else:
+        assert said in lines_of("goodbye"), said
