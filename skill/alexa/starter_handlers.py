@@ -123,7 +123,10 @@ class NamesHandler(SkillHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         visit = self.session(handler_input)
         heard = [slot_value(handler_input, slot) for slot in _NAME_SLOTS]
-        return respond(handler_input, flows.set_names(visit, heard, then=then_of(handler_input)))
+        answer = flows.set_names(
+            visit, heard, then=then_of(handler_input), audience=slot_id(handler_input, "audience")
+        )
+        return respond(handler_input, answer)
 
 
 class PhoneReminderHandler(SkillHandler):

@@ -211,19 +211,21 @@ def favourite_list(visit: Visit) -> list[Starter]:
 # ----------------------------------------------------------------------------- settings
 
 
-def confirm_setting(visit: Visit, key: str, then: str | None, **values: str) -> Reply:
-    """Say `key` once the store has the change (else that it could not be saved), then the
-    second request, or the offer of a starter."""
+def confirm_setting(
+    visit: Visit, key: str, then: str | None, *, also: Sequence[str] = (), **values: str
+) -> Reply:
+    """Say `key` (and the keys in `also`) once the store has the change, else that it could
+    not be saved; then the second request, or the offer of a starter."""
     saved = visit.save()
-    if not saved:
-        key, values = "not_saved", {}
+    said = [visit.line(key, **values), *map(visit.line, also)] if saved else []
+    said = said or [visit.line("not_saved")]
     if then:
-        reply = follow_up(visit, then, [visit.line(key, **values)])
+        reply = follow_up(visit, then, said)
         reply.facts = {"saved": saved, "then": reply.facts}
         return reply
     visit.offer(Offer.STARTER)
     return Reply(
-        [visit.line(key, **values), visit.line("after_action")],
+        [*said, visit.line("after_action")],
         reprompt=visit.line("after_action_reprompt"),
         facts={"saved": saved},
     )
@@ -241,9 +243,16 @@ def set_audience(visit: Visit, audience: str | None, *, then: str | None = None)
     return confirm_setting(visit, f"audience_{audience}", then)
 
 
-def set_names(visit: Visit, heard: Sequence[str | None], *, then: str | None = None) -> Reply:
+def set_names(
+    visit: Visit,
+    heard: Sequence[str | None],
+    *,
+    then: str | None = None,
+    audience: str | None = None,
+) -> Reply:
     """ "We're Sam and Alex" (or three or four names): the skill says who goes first, by
-    name, taking turns through everyone. One name heard is greeted, not dropped silently."""
+    name, taking turns through everyone. One name heard is greeted, not dropped silently.
+    Said with who they are ("it's Jess and Priya, we're mates"), that is kept too."""
     clean = list(dict.fromkeys(n.strip().title() for n in heard if n and _NAME.match(n.strip())))
     if len(clean) == 1:
         return Reply(
@@ -260,8 +269,12 @@ def set_names(visit: Visit, heard: Sequence[str | None], *, then: str | None = N
     household = visit.household
     household.names = clean[:MAX_NAMES]
     household.next_speaker = 0
+    also = []
+    if audience in ("partners", "friends"):
+        household.audience = audience
+        also.append(f"names_audience_{audience}")
     key = "names_saved" if len(clean) == 2 else "names_saved_group"
-    reply = confirm_setting(visit, key, then, names=spoken_list(household.names))
+    reply = confirm_setting(visit, key, then, also=also, names=spoken_list(household.names))
     reply.facts["names"] = list(household.names)
     return reply
 

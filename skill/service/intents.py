@@ -81,7 +81,10 @@ _FLOWS: dict[str, Callable[[Visit, Heard], Reply]] = {
         visit, heard.ids.get("audience"), then=heard.then
     ),
     "SetNamesIntent": lambda visit, heard: flows.set_names(
-        visit, [heard.values.get(slot) for slot in _NAME_SLOTS], then=heard.then
+        visit,
+        [heard.values.get(slot) for slot in _NAME_SLOTS],
+        then=heard.then,
+        audience=heard.ids.get("audience"),
     ),
     "PhoneReminderOffIntent": lambda visit, heard: flows.set_phone_reminder(
         visit, False, then=heard.then

@@ -10,7 +10,15 @@ import pytest
 
 from skill.core.household import REMINDER_OFFER_GAP
 from skill.service import SkillServices
-from tests.conftest import NEW_YORK, Clock, ends_session, lines_of, plain_slot, speech
+from tests.conftest import (
+    NEW_YORK,
+    Clock,
+    custom_slot,
+    ends_session,
+    lines_of,
+    plain_slot,
+    speech,
+)
 from tests.functional.test_reminders import api, permission_answer, reminder_calls
 
 __all__ = ["api"]  # the stand-in Alexa API, shared with the reminder tests
@@ -124,6 +132,25 @@ def test_three_names_are_kept_and_turns_rotate_through_everyone(device, clock):
             next(n for n in ("Tom", "Aisha", "Ben") if f"{n}," in said or f"{n} " in said)
         )
     assert firsts == ["Tom", "Aisha", "Ben", "Tom", "Aisha", "Ben"]
+
+
+@pytest.mark.parametrize(
+    ("said", "audience", "wording"),
+    [
+        ("mates", "friends", "names_audience_friends"),
+        ("a couple", "partners", "names_audience_partners"),
+    ],
+)
+def test_names_said_with_who_they_are_keep_both(device, sqlite_store, said, audience, wording):
+    # WHEN they say "it's Jess and Priya, we're mates" (or "... we're a couple")
+    out = device.intent(
+        "SetNamesIntent", {**names("jess", "priya"), **custom_slot("audience", said, audience)}
+    )
+    # THEN both are confirmed, and both are what the store now holds
+    assert "Jess and Priya" in speech(out)
+    assert any(line in speech(out) for line in lines_of(wording)), speech(out)
+    stored = sqlite_store.get(device.user_id)
+    assert stored["names"] == ["Jess", "Priya"] and stored["audience"] == audience
 
 
 def test_one_name_heard_is_greeted_and_asked_for_the_rest(device):
