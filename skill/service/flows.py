@@ -373,18 +373,15 @@ def help_for(visit: Visit) -> Reply:
 def goodbye(visit: Visit, *, goodnight: bool = False, no: bool = False) -> Reply:
     """Stop, cancel, no, "goodnight": one warm line and the conversation ends. Goodnight
     in a check-in finishes it; no to the reminder declines it."""
-    # Before the evening, "goodnight" would be wrong: they are off to their day.
-    part = part_of_day(visit.local_now())
-    by_day = f"_{part}" if part in ("morning", "afternoon") else ""
     if goodnight and live_checkin(visit):
         visit.household.finish_checkin()
         visit.save()
-        return Reply([visit.line(f"checkin_done_goodnight{by_day}")])
+        return Reply([visit.line("checkin_done_goodnight")])
     if no and visit.offered == Offer.REMINDER:
         visit.household.pending_reminder = None
         visit.save()
         return Reply([visit.line("reminder_declined")])
-    return Reply([visit.line(f"goodbye{by_day}")])
+    return Reply([visit.line("goodbye")])
 
 
 def fallback(visit: Visit) -> Reply:

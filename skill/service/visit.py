@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from skill.core.household import Household
+from skill.core.moments import part_of_day
 from skill.core.speech import Phrases
 from skill.core.starters import Starter
 from skill.service.household_turn import HouseholdTurn
@@ -44,6 +45,8 @@ OFFER = "offer"
 AWAITING = "awaiting"
 MISSES = "misses"
 SAID = "said"
+#: The twin a phrase key has for the morning and afternoon (`Visit.phrases`).
+DAYTIME = "daytime"
 
 
 class Door(NamedTuple):
@@ -137,6 +140,7 @@ class Visit:
         self._device = device
         self._look_up_time_zone = look_up_time_zone
         self._zone_info: ZoneInfo | None = None
+        self._daytime: bool | None = None
 
     # --- the conversation's memory (a door may keep it elsewhere: Alexa's session)
 
@@ -204,8 +208,19 @@ class Visit:
 
     @property
     def phrases(self) -> Phrases:
+        """The door's wording of the locale's phrases, and before the evening their
+        `_daytime` twins (a goodbye at 8 a.m. is not "goodnight")."""
         phrases = self.services.phrases_for(self.locale)
-        return phrases.worded(self.door.wording) if self.door.wording else phrases
+        if self.door.wording:
+            phrases = phrases.worded(self.door.wording)
+        return phrases.worded(DAYTIME) if self.daytime else phrases
+
+    @property
+    def daytime(self) -> bool:
+        """Morning or afternoon on the household's clock."""
+        if self._daytime is None:
+            self._daytime = part_of_day(self.local_now()) in ("morning", "afternoon")
+        return self._daytime
 
     @property
     def rng(self) -> random.Random:

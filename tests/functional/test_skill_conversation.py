@@ -8,6 +8,7 @@ from datetime import datetime
 import pytest
 
 from skill.core.household import CONVERSATION_TTL
+from skill.core.speech import plain_text
 from skill.core.starters import load_library
 from skill.service import SkillServices
 from skill.tools.envelopes import launch_request
@@ -272,7 +273,16 @@ def test_a_goodbye_fits_the_time_of_day(device, clock, hour, part, intent):
     said = speech(bye)
     assert ends_session(bye)
     if part in ("morning", "afternoon"):
-        assert said in lines_of(f"goodbye_{part}"), said
+        assert said in lines_of("goodbye_daytime"), said
         assert "night" not in said.lower()
     else:
         assert said in lines_of("goodbye"), said
+
+
+def test_we_are_done_in_the_morning_offers_another_without_goodnight(device, clock):
+    clock.set(datetime(2026, 11, 25, 7, 40, tzinfo=NEW_YORK))
+    device.intent("StarterIntent", new_session_=True)
+    done = device.intent("DoneIntent", new_session_=True)
+    reprompt = plain_text(done["response"]["reprompt"]["outputSpeech"]["ssml"])
+    assert speech(done) in lines_of("done_offer_daytime")
+    assert "night" not in f"{speech(done)} {reprompt}".lower()
