@@ -178,22 +178,24 @@ def test_words_the_model_cannot_place_during_a_rating_count_as_unclear(device):
     assert "three" in speech(moved_on) and not ends_session(moved_on)
 
 
-def test_an_unclear_line_mid_check_in_gets_a_check_in_hint(device, clock):
+def at_the_first_talking_step(device, clock) -> None:
+    """A check-in with both ratings given, two minutes into its first talking step."""
     device.intent("CheckInIntent")
     device.intent("RatingIntent", rating("3"))
     device.intent("RatingIntent", rating("3"))
     clock.advance(120)
+
+
+def test_an_unclear_line_mid_check_in_gets_a_check_in_hint(device, clock):
+    at_the_first_talking_step(device, clock)
     out = device.intent("AMAZON.FallbackIntent", new_session_=True)
     assert speech(out) in lines_of("fallback_checkin") and not ends_session(out)
 
 
 def test_ok_to_the_check_in_hint_carries_the_check_in_on(device, clock):
-    # GIVEN a check-in between steps, and a "thanks" the model could not place, which the
+    # GIVEN a check-in between steps, and a line the model could not place, which the
     # skill answered with its check-in hint ("Say "next" when you're both done")
-    device.intent("CheckInIntent")
-    device.intent("RatingIntent", rating("3"))
-    device.intent("RatingIntent", rating("3"))
-    clock.advance(120)
+    at_the_first_talking_step(device, clock)
     device.intent("AMAZON.FallbackIntent", new_session_=True)
     # WHEN they answer "ok"
     on = device.intent("AMAZON.YesIntent")
@@ -202,9 +204,6 @@ def test_ok_to_the_check_in_hint_carries_the_check_in_on(device, clock):
 
 
 def test_yes_on_reopening_mid_check_in_carries_the_check_in_on(device, clock):
-    device.intent("CheckInIntent")
-    device.intent("RatingIntent", rating("3"))
-    device.intent("RatingIntent", rating("3"))
-    clock.advance(120)
+    at_the_first_talking_step(device, clock)
     on = device.intent("AMAZON.YesIntent", new_session_=True)
     assert "mind" in speech(on), speech(on)
