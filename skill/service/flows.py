@@ -330,6 +330,16 @@ def done(visit: Visit, *, then: str | None = None) -> Reply:
     return Reply([visit.line("done_offer")], reprompt=visit.line("done_offer_reprompt"))
 
 
+#: The depth of the question the check-in's close offers, by what it offered.
+_OFFERED_DEPTH: dict[str | None, int] = {Offer.DEEP: 2, Offer.LIGHT: 1}
+
+
+def _after_checkin(visit: Visit) -> Moment | None:
+    """The moment of the question offered at a check-in's close: bedtime in the evening; in
+    the daytime, whatever the clock says."""
+    return None if visit.daytime else Moment.BEDTIME
+
+
 def yes(visit: Visit) -> Reply:
     """Yes to whatever the skill just offered; with no offer, "go on": the check-in's next
     step while one is in progress ("ok" to "say next when you're both done"), else a
@@ -337,10 +347,8 @@ def yes(visit: Visit) -> Reply:
     offer = visit.offered
     if offer == Offer.CHECKIN:
         return start_checkin(visit)
-    if offer == Offer.DEEP:
-        return new_starter(visit, moment=Moment.BEDTIME, depth=2)
-    if offer == Offer.LIGHT:
-        return new_starter(visit, moment=Moment.BEDTIME, depth=1)
+    if offer in (Offer.DEEP, Offer.LIGHT):
+        return new_starter(visit, moment=_after_checkin(visit), depth=_OFFERED_DEPTH[offer])
     if offer is None:
         return next_one(visit)
     return new_starter(visit)
@@ -395,8 +403,9 @@ def fallback(visit: Visit) -> Reply:
     )
     if action is Repair.STARTER:
         visit.misses = 0
-        moment = Moment.BEDTIME if offer in (Offer.DEEP, Offer.LIGHT) else None
-        depth = {Offer.DEEP: 2, Offer.LIGHT: 1}.get(offer)  # type: ignore[call-overload]
+        offered = offer in (Offer.DEEP, Offer.LIGHT)
+        moment = _after_checkin(visit) if offered else None
+        depth = _OFFERED_DEPTH.get(offer)
         return new_starter(visit, moment=moment, depth=depth, lead=[visit.line("repair_starter")])
     if action is Repair.CHECKIN:
         visit.misses = 0

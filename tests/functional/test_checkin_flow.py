@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from skill.core.checkin import CHECKIN_TTL
-from skill.core.speech import load_phrases
-from tests.conftest import custom_slot, ends_session, lines_of, plain_slot, speech
+from skill.core.speech import load_phrases, plain_text
+from tests.conftest import NEW_YORK, custom_slot, ends_session, lines_of, plain_slot, speech
 
 REMINDER_OFFERS = [line.split("{")[0] for line in lines_of("checkin_offer_reminder")]
 
@@ -207,3 +209,29 @@ def test_yes_on_reopening_mid_check_in_carries_the_check_in_on(device, clock):
     at_the_first_talking_step(device, clock)
     on = device.intent("AMAZON.YesIntent", new_session_=True)
     assert "mind" in speech(on), speech(on)
+
+
+def test_a_check_in_in_the_morning_never_says_tonight_or_bed(device, clock, sqlite_store):
+    # GIVEN two named people who finished a check-in the evening before, doing one at 7:30
+    a_first_check_in_with_the_reminder_declined(device, clock)
+    clock.set(datetime(2026, 11, 26, 7, 30, tzinfo=NEW_YORK))
+    name_us(device)
+    said = [device.intent("CheckInIntent")]
+    said.append(device.intent("AMAZON.FallbackIntent"))  # an unclear rating: asked again
+    said.append(device.intent("RatingIntent", rating("5")))
+    said.append(device.intent("RatingIntent", rating("5")))
+    said.append(device.intent("AMAZON.HelpIntent", new_session_=True))
+    for _ in range(3):
+        said.append(device.intent("DoneIntent", new_session_=True))
+    # THEN nothing it says, nor any reprompt, talks of tonight, bed or goodnight
+    for response in said:
+        reprompt = (response["response"].get("reprompt") or {}).get("outputSpeech") or {}
+        words = f"{speech(response)} {plain_text(reprompt.get('ssml', ''))}".lower()
+        assert not any(w in words for w in ("tonight", "bed", "goodnight", "sleep")), words
+    # AND the close offers the deeper question (the reminder was declined on an earlier
+    # day), whose yes is a question for now, not for bedtime
+    assert any(line in speech(said[-1]) for line in lines_of("checkin_offer_deep_daytime"))
+    starter = device.intent("AMAZON.YesIntent")
+    conversation = sqlite_store.get(device.user_id)["conversation"]
+    assert ends_session(starter) and conversation["moment"] == "morning"
+    assert conversation["depth"] == 2
