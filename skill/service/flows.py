@@ -297,16 +297,13 @@ def launch(visit: Visit) -> Reply:
         return resume_checkin(visit)
     if talk.resumable(visit.household, visit.now):
         return new_starter(visit, lead=[visit.line("welcome_back_next")])
-    local = visit.local_now()
+    local = visit.local_now()  # before the save: it may look up the device's time zone
     visit.save()
     visit.offer(Offer.STARTER)
-    evening = part_of_day(local) in ("evening", "night")
+    # The offer names the check-in in the evening; its daytime twin does not.
     return Reply(
-        [
-            visit.line(f"greeting_{part_of_day(local)}"),
-            visit.line("launch_offer_evening" if evening else "launch_offer"),
-        ],
-        reprompt=visit.line("launch_reprompt_evening" if evening else "launch_reprompt"),
+        [visit.line(f"greeting_{part_of_day(local)}"), visit.line("launch_offer")],
+        reprompt=visit.line("launch_reprompt"),
     )
 
 
@@ -369,12 +366,8 @@ def help_for(visit: Visit) -> Reply:
             [visit.line("help_checkin_step")], reprompt=visit.line("help_checkin_reprompt")
         )
     visit.offer(Offer.STARTER)
-    if visit.household.live_conversation(visit.now) is not None:
-        key = "help_conversation"
-    elif part_of_day(visit.local_now()) in ("evening", "night"):
-        key = "help_start_evening"
-    else:
-        key = "help_start"
+    in_conversation = visit.household.live_conversation(visit.now) is not None
+    key = "help_conversation" if in_conversation else "help_start"
     return Reply([visit.line(key)], reprompt=visit.line("help_reprompt"))
 
 
