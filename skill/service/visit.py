@@ -140,7 +140,7 @@ class Visit:
         self._device = device
         self._look_up_time_zone = look_up_time_zone
         self._zone_info: ZoneInfo | None = None
-        self._daytime: bool | None = None
+        self._local_now: datetime | None = None
 
     # --- the conversation's memory (a door may keep it elsewhere: Alexa's session)
 
@@ -218,9 +218,7 @@ class Visit:
     @property
     def daytime(self) -> bool:
         """Morning or afternoon on the household's clock."""
-        if self._daytime is None:
-            self._daytime = part_of_day(self.local_now()) in ("morning", "afternoon")
-        return self._daytime
+        return part_of_day(self.local_now()) in ("morning", "afternoon")
 
     @property
     def rng(self) -> random.Random:
@@ -241,8 +239,10 @@ class Visit:
     # --- time
 
     def local_now(self) -> datetime:
-        """Now on the household's clock."""
-        return datetime.fromtimestamp(self.now, self.zone())
+        """Now on the household's clock (the turn's one moment, worked out once)."""
+        if self._local_now is None:
+            self._local_now = datetime.fromtimestamp(self.now, self.zone())
+        return self._local_now
 
     def zone(self) -> ZoneInfo:
         """The household's time zone: the one configured for the door, else the device's
