@@ -445,9 +445,7 @@ def _counted_in_text(text: str, day: str, device: str) -> str | None:
         if not _DAY_COUNTS.fullmatch(pairs):
             return None
         read = (pair.partition("=") for pair in pairs.split(","))
-        counts = {name: int(n) for name, _, n in read}
-        # As `_device_counts` reads them: busiest first, at most MAX_COUNTED_DEVICES.
-        counts = dict(sorted(counts.items(), key=lambda item: -item[1])[:MAX_COUNTED_DEVICES])
+        counts = _device_counts({name: int(n) for name, _, n in read})
         kept = earlier
     elif newest_day < day:
         counts = {}
@@ -456,7 +454,7 @@ def _counted_in_text(text: str, day: str, device: str) -> str | None:
     else:
         return None
     _count_one(counts, device)
-    entry = f"{day}:{','.join(f'{name}={n}' for name, n in counts.items())}"
+    entry = _daily_starters_text({day: counts})
     return f"{kept} {entry}" if kept else entry
 
 
