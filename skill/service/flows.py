@@ -217,8 +217,9 @@ def confirm_setting(
     """Say `key` (and the keys in `also`) once the store has the change, else that it could
     not be saved; then the second request, or the offer of a starter."""
     saved = visit.save()
-    said = [visit.line(key, **values), *map(visit.line, also)] if saved else []
-    said = said or [visit.line("not_saved")]
+    said = (
+        [visit.line(key, **values), *map(visit.line, also)] if saved else [visit.line("not_saved")]
+    )
     if then:
         reply = follow_up(visit, then, said)
         reply.facts = {"saved": saved, "then": reply.facts}
