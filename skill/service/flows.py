@@ -332,10 +332,15 @@ def done(visit: Visit, *, then: str | None = None) -> Reply:
 _OFFERED_DEPTH: dict[str | None, int] = {Offer.DEEP: 2, Offer.LIGHT: 1}
 
 
-def _after_checkin(visit: Visit) -> Moment | None:
-    """The moment of the question offered at a check-in's close: bedtime in the evening; in
-    the daytime, whatever the clock says."""
-    return None if visit.daytime else Moment.BEDTIME
+def _offered_starter(visit: Visit, offer: str | None, *, lead: Sequence[str] = ()) -> Reply:
+    """The starter that taking up `offer` gets: after a check-in's close, the deeper or
+    easier question it offered (for bedtime in the evening, for the clock's moment in the
+    daytime); after any other offer, the next one."""
+    depth = _OFFERED_DEPTH.get(offer)
+    if depth is None:
+        return new_starter(visit, lead=lead)
+    moment = None if visit.daytime else Moment.BEDTIME
+    return new_starter(visit, moment=moment, depth=depth, lead=lead)
 
 
 def yes(visit: Visit) -> Reply:
@@ -345,11 +350,9 @@ def yes(visit: Visit) -> Reply:
     offer = visit.offered
     if offer == Offer.CHECKIN:
         return start_checkin(visit)
-    if offer in (Offer.DEEP, Offer.LIGHT):
-        return new_starter(visit, moment=_after_checkin(visit), depth=_OFFERED_DEPTH[offer])
     if offer is None:
         return next_one(visit)
-    return new_starter(visit)
+    return _offered_starter(visit, offer)
 
 
 def help_for(visit: Visit) -> Reply:
@@ -397,10 +400,7 @@ def fallback(visit: Visit) -> Reply:
     )
     if action is Repair.STARTER:
         visit.misses = 0
-        offered = offer in (Offer.DEEP, Offer.LIGHT)
-        moment = _after_checkin(visit) if offered else None
-        depth = _OFFERED_DEPTH.get(offer)
-        return new_starter(visit, moment=moment, depth=depth, lead=[visit.line("repair_starter")])
+        return _offered_starter(visit, offer, lead=[visit.line("repair_starter")])
     if action is Repair.CHECKIN:
         visit.misses = 0
         return start_checkin(visit)
