@@ -27,6 +27,7 @@ import json
 import multiprocessing
 import os
 import random
+import shutil
 import signal
 import socket
 import statistics
@@ -408,6 +409,7 @@ def main(argv: list[str] | None = None) -> int:
         elapsed = time.monotonic() - started
     finally:
         stop_server(server)
+        shutil.rmtree(store_dir, ignore_errors=True)
 
     done = len(latencies)
     print(
