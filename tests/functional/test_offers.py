@@ -115,6 +115,18 @@ def test_the_first_saved_favourite_says_how_to_hear_them(device):
     assert speech(second) in lines_of("favourite_saved")
 
 
+def test_the_how_to_hear_them_line_never_miscounts_the_favourites(device):
+    """A first save said in one breath with "another" skips the lesson; the next plain save
+    teaches it, and must not call the second favourite the first."""
+    device.intent("StarterIntent")
+    device.intent(
+        "SaveFavoriteIntent", custom_slot("then", "another", "starter"), new_session_=True
+    )
+    second = device.intent("SaveFavoriteIntent", new_session_=True)
+    assert '"play our favorites"' in speech(second)
+    assert "first" not in speech(second).lower()
+
+
 def names(*given: str) -> dict:
     slots = ("firstName", "secondName", "thirdName", "fourthName")
     return {k: v for slot, name in zip(slots, given, strict=False) for k, v in
