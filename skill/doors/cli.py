@@ -229,6 +229,8 @@ def cmd_starters(args: argparse.Namespace) -> int:
         for pair in pairs:
             print(pair.describe() + ("\n      (allowed)" if pair.ids in allowed else ""))
         return 0
+    if args.action == "check":
+        return _check_candidates(args.file)
     if args.action == "sample":
         from skill.core.starters import load_library
         from skill.tools.stats import blind_sample, sample_line
@@ -246,6 +248,41 @@ def cmd_starters(args: argparse.Namespace) -> int:
     print()
     print(theme_table())
     return 0
+
+
+def _check_candidates(path: Path | None) -> int:
+    """New writing against the library's rules and the starters it already has: what fails
+    here is not worth a reader's time (docs/blind-review.md)."""
+    from skill.core.starters import load_library
+    from skill.tools.content_rules import CANDIDATE_ECHO, parse_candidate, problems, rationed
+    from skill.tools.similarity import nearest
+
+    if path is None:
+        raise fail("starters check: name the file of new starters, one per line")
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise fail(f"cannot read {path}: {error}") from None
+    numbered = [(number, line) for number, line in enumerate(lines, 1) if line.strip()]
+    parsed = [(number, parse_candidate(line)) for number, line in numbered]
+    candidates = [(number, c) for number, c in parsed if not isinstance(c, str)]
+    library = list(load_library())
+    echoes = nearest([c.text for _, c in candidates], library)
+    failing = 0
+    for number, candidate in parsed:
+        if isinstance(candidate, str):
+            failing += 1
+            print(f"line {number}: {candidate}")
+    for (number, candidate), (starter, score) in zip(candidates, echoes, strict=True):
+        found = problems(candidate.text, candidate.moment, candidate.audience)
+        found += [f"uses a rationed kind: {kind}" for kind in rationed(candidate.text)]
+        if score >= CANDIDATE_ECHO:
+            found.append(f"echoes {starter.id} ({score:.2f}): {starter.text}")
+        if found:
+            failing += 1
+            print(f"line {number}: {candidate.text}\n  - " + "\n  - ".join(found))
+    print(f"{len(numbered) - failing} of {len(numbered)} lines keep every rule")
+    return 1 if failing else 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -481,15 +518,25 @@ def parser() -> argparse.ArgumentParser:
         "starters",
         "show the starter library: its coverage, its themes, and its most alike pairs",
         "  heart-to-heart starters stats\n  heart-to-heart starters similar --top 20\n"
-        "  heart-to-heart starters sample --seed 611 --key key.txt > sample.txt",
+        "  heart-to-heart starters sample --seed 611 --key key.txt > sample.txt\n"
+        "  heart-to-heart starters check new.txt",
         cmd_starters,
     )
     starters.add_argument(
         "action",
-        choices=["stats", "similar", "sample"],
+        choices=["stats", "similar", "sample", "check"],
         help="stats: starters per moment, depth, audience and theme; "
         "similar: the nearest pairs (TF-IDF cosine), most alike first; "
-        "sample: starters at random for a blind review (docs/blind-review.md)",
+        "sample: starters at random for a blind review (docs/blind-review.md); "
+        "check: new starters in FILE against the rules and the library",
+    )
+    starters.add_argument(
+        "file",
+        nargs="?",
+        type=Path,
+        metavar="FILE",
+        help="check: one starter a line, labelled as `sample` prints them: "
+        "[bedtime, depth 2, for any] Which ...?",
     )
     starters.add_argument(
         "--top", type=int, default=30, metavar="N", help="similar: at most N pairs (default 30)"

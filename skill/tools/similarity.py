@@ -18,7 +18,14 @@ from pathlib import Path
 from skill.core import compiled
 from skill.core.starters import Starter
 
-__all__ = ["ALLOWED_FILE", "THRESHOLD", "SimilarPair", "allowed_pairs", "similar_pairs"]
+__all__ = [
+    "ALLOWED_FILE",
+    "THRESHOLD",
+    "SimilarPair",
+    "allowed_pairs",
+    "nearest",
+    "similar_pairs",
+]
 
 THRESHOLD = 0.6
 ALLOWED_FILE = compiled.CONTENT_DIR / "similar-allowed.yaml"
@@ -68,12 +75,10 @@ def _words(text: str) -> list[str]:
 def similar_pairs(starters: Sequence[Starter], minimum: float = THRESHOLD) -> list[SimilarPair]:
     """Every pair scoring `minimum` or more, most alike first."""
     import numpy as np
-    from sklearn.feature_extraction.text import TfidfVectorizer
 
     if len(starters) < 2:
         return []
-    vectoriser = TfidfVectorizer(tokenizer=_words, lowercase=False, token_pattern=None)
-    vectors = vectoriser.fit_transform([s.text for s in starters])
+    vectors = _vectorise([s.text for s in starters])
     scores = (vectors @ vectors.T).toarray()  # rows are L2-normalised: this is the cosine
     rows, columns = np.nonzero(np.triu(scores >= minimum, k=1))
     pairs = [
@@ -81,6 +86,23 @@ def similar_pairs(starters: Sequence[Starter], minimum: float = THRESHOLD) -> li
         for i, j in zip(rows.tolist(), columns.tolist(), strict=True)
     ]
     return sorted(pairs, key=lambda pair: (-pair.score, pair.first.id, pair.second.id))
+
+
+def nearest(texts: Sequence[str], starters: Sequence[Starter]) -> list[tuple[Starter, float]]:
+    """For each of `texts` (new writing), the starter it is most alike and the cosine, weighed
+    over the library and the new texts together."""
+    if not texts or not starters:
+        return []
+    vectors = _vectorise([s.text for s in starters] + list(texts))
+    scores = (vectors[len(starters) :] @ vectors[: len(starters)].T).toarray()
+    return [(starters[int(row.argmax())], round(float(row.max()), 3)) for row in scores]
+
+
+def _vectorise(texts: list[str]):  # -> a scipy sparse matrix, rows L2-normalised
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vectoriser = TfidfVectorizer(tokenizer=_words, lowercase=False, token_pattern=None)
+    return vectoriser.fit_transform(texts)
 
 
 def allowed_pairs(path: Path = ALLOWED_FILE) -> dict[frozenset[str], str]:
