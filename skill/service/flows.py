@@ -400,7 +400,9 @@ def fallback(visit: Visit) -> Reply:
     )
     if action is Repair.STARTER:
         visit.misses = 0
-        return _offered_starter(visit, offer, lead=[visit.line("repair_starter")])
+        talking = visit.household.live_conversation(visit.now)
+        lead = "repair_starter_more" if talking and talking.count else "repair_starter"
+        return _offered_starter(visit, offer, lead=[visit.line(lead)])
     if action is Repair.CHECKIN:
         visit.misses = 0
         return start_checkin(visit)

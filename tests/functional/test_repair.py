@@ -23,6 +23,19 @@ def test_right_after_the_launch_an_unclear_line_gets_a_starter(device):
     assert "Sorry" not in said
 
 
+def test_mid_conversation_an_unclear_line_gets_another_not_a_first(device):
+    # GIVEN a couple already talking (a starter, then "welcome back" and the next one)
+    device.launch()
+    device.intent("StarterIntent")
+    device.launch()
+    # WHEN a line is not understood and the skill answers it with a starter
+    out = device.intent("AMAZON.FallbackIntent")
+    said = speech(out)
+    # THEN its lead-in calls it another one, never one "to get you started"
+    assert said.startswith(lines_of("repair_starter_more")) and said.endswith(starter_in(out))
+    assert not said.startswith(lines_of("repair_starter"))
+
+
 def test_after_a_deep_offer_an_unclear_line_gets_the_deep_question(device, clock):
     device.intent("CheckInIntent")
     device.intent("RatingIntent", plain_slot("rating", "5"))
