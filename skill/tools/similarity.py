@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from skill.core import compiled
 from skill.core.starters import Starter
@@ -98,7 +99,8 @@ def nearest(texts: Sequence[str], starters: Sequence[Starter]) -> list[tuple[Sta
     return [(starters[int(row.argmax())], round(float(row.max()), 3)) for row in scores]
 
 
-def _vectorise(texts: list[str]):  # -> a scipy sparse matrix, rows L2-normalised
+def _vectorise(texts: list[str]) -> Any:
+    """TF-IDF rows, L2-normalised (a SciPy sparse matrix: its product is the cosine)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     vectoriser = TfidfVectorizer(tokenizer=_words, lowercase=False, token_pattern=None)
