@@ -105,8 +105,8 @@ _EXPLICIT = re.compile(r"\b(sex\w*|naked|nude|orgasm|porn\w*|erotic\w*|aroused)\
 def problems(text: str, moment: Moment, audience: str) -> list[str]:
     """Every rule `text` breaks as a starter for `audience` at `moment`; empty when none."""
     found = []
-    if len(text.split()) > MAX_WORDS:
-        found.append(f"{len(text.split())} words: at most {MAX_WORDS}, one breath with the hint")
+    if (count := word_count(text)) > MAX_WORDS:
+        found.append(f"{count} words: at most {MAX_WORDS}, one breath with the hint")
     if set(text) & set('&<>"') or not text.isascii():
         found.append('plain ASCII without &, <, > or ": the text goes into SSML')
     if text[-1:] not in ("?", "."):
