@@ -266,16 +266,16 @@ def _check_candidates(path: Path | None) -> int:
     numbered = [(number, line) for number, line in enumerate(lines, 1) if line.strip()]
     parsed = [(number, parse_candidate(line)) for number, line in numbered]
     candidates = [(number, c) for number, c in parsed if not isinstance(c, str)]
-    library = list(load_library())
-    echoes = nearest([c.text for _, c in candidates], library)
+    echoes = iter(nearest([c.text for _, c in candidates], list(load_library())))
     failing = 0
     for number, candidate in parsed:
         if isinstance(candidate, str):
             failing += 1
             print(f"line {number}: {candidate}")
-    for (number, candidate), (starter, score) in zip(candidates, echoes, strict=True):
+            continue
         found = problems(candidate.text, candidate.moment, candidate.audience)
         found += [f"uses a rationed kind: {kind}" for kind in rationed(candidate.text)]
+        starter, score = next(echoes)
         if score >= CANDIDATE_ECHO:
             found.append(f"echoes {starter.id} ({score:.2f}): {starter.text}")
         if found:
