@@ -22,7 +22,11 @@ __all__ = ["COMPILED_DIR", "CONTENT_DIR", "build", "load", "read_yaml", "sources
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 COMPILED_DIR = CONTENT_DIR / "compiled"
 # Each compiled file: where its sources are, relative to the content directory.
-SOURCES = {"starters": "starters/*.yaml", "phrases": "phrases/*.yaml"}
+SOURCES = {
+    "starters": "starters/*.yaml",
+    "phrases": "phrases/*.yaml",
+    "retired": "retired/*.yaml",  # read only when an id is not in the library
+}
 log = logging.getLogger(__name__)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -31,6 +31,8 @@ __all__ = [
     "cell_key",
     "draw",
     "load_library",
+    "load_retired",
+    "parse_retired",
 ]
 
 DEPTHS = (1, 2, 3)
@@ -128,7 +130,14 @@ def eligible_audiences(audience: str) -> frozenset[str]:
 class Library:
     """All starters, with one precomputed pool per (moment, depth, audience) cell."""
 
-    def __init__(self, starters: Iterable[Starter]) -> None:
+    def __init__(
+        self,
+        starters: Iterable[Starter],
+        retired: Callable[[], Mapping[str, Starter]] | None = None,
+    ) -> None:
+        # Retired starters are never picked, but an id a household kept (a favourite, a
+        # starter in progress across a release) must still say its words: read on first need.
+        self._retired = retired
         self.by_id: dict[str, Starter] = {}
         for starter in starters:
             if starter.id in self.by_id:
@@ -164,7 +173,13 @@ class Library:
         return iter(self.by_id.values())
 
     def get(self, starter_id: str | None) -> Starter | None:
-        return self.by_id.get(starter_id) if starter_id else None
+        """The starter an id names, from the library or, once retired, from its record."""
+        if not starter_id:
+            return None
+        starter = self.by_id.get(starter_id)
+        if starter is None and self._retired is not None:
+            starter = self._retired().get(starter_id)
+        return starter
 
     def pool(self, moment: Moment, depth: int, audience: str) -> Pool:
         """The cell's pool, or the nearest non-empty one so a request is never unanswered."""
@@ -280,16 +295,37 @@ def parse_starters(document: Mapping[str, Any], source: str) -> list[Starter]:
     return result
 
 
+def parse_retired(document: Mapping[str, Any], source: str) -> list[Starter]:
+    """Retired starters' records; each one's moment is its id's prefix."""
+    result = []
+    for entry in document.get("retired") or ():
+        try:
+            moment = Moment(str(entry["id"]).split("-", 1)[0])
+            result.extend(parse_starters({"moment": moment.value, "starters": [entry]}, source))
+        except (KeyError, TypeError, ValueError) as error:
+            raise ValueError(f"{source}: bad retired starter {entry!r}: {error}") from error
+    return result
+
+
+@cache
+def load_retired() -> dict[str, Starter]:
+    """Every retired starter by id, read once per process and only when first needed."""
+    starters: list[Starter] = []
+    for name, data in sorted(compiled.load("retired").items()):
+        starters.extend(parse_retired(data, name))
+    return {s.id: s for s in starters}
+
+
 @cache
 def load_library(directory: Path = STARTERS_DIR) -> Library:
     """The library from its data files (compiled, see `skill.core.compiled`), read once
-    per process; from a directory of YAML files when one is given."""
+    per process; from a directory of YAML files when one is given (then without the
+    retired starters' records)."""
     if directory == STARTERS_DIR:
         files = compiled.load("starters")
     else:
         files = {path.name: compiled.read_yaml(path) for path in directory.glob("*.yaml")}
     starters: list[Starter] = []
     for name, data in sorted(files.items()):
-        if name != "retired.yaml":
-            starters.extend(parse_starters(data, name))
-    return Library(starters)
+        starters.extend(parse_starters(data, name))
+    return Library(starters, retired=load_retired if directory == STARTERS_DIR else None)

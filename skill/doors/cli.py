@@ -326,12 +326,14 @@ def cmd_content(args: argparse.Namespace) -> int:
 
     def check(name: str, files: dict[str, Any]) -> None:
         from skill.core.speech import phrase_lines
-        from skill.core.starters import parse_starters
+        from skill.core.starters import parse_retired, parse_starters
 
         for file_name, data in files.items():
             if name == "phrases":
                 phrase_lines(file_name, data)
-            elif file_name != "retired.yaml":
+            elif name == "retired":
+                parse_retired(data, file_name)
+            else:
                 parse_starters(data, file_name)
 
     try:

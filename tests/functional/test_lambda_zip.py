@@ -112,10 +112,12 @@ def test_zip_holds_the_lambda_path_of_the_skill_and_its_compiled_content(
     assert {
         "skill/content/compiled/starters.json",
         "skill/content/compiled/phrases.json",
+        "skill/content/compiled/retired.json",
     } <= shipped
     # nothing of the other doors, the tools, the voice grammar, SQLite or the YAML sources
     for left_out in ("skill/doors/web.py", "skill/doors/cli.py", "skill/tools/", "skill/language/",
-                     "skill/storage/sqlite.py", "skill/content/starters/"):  # fmt: skip
+                     "skill/storage/sqlite.py", "skill/content/starters/",
+                     "skill/content/retired/"):  # fmt: skip
         assert not any(name.startswith(left_out) for name in shipped), left_out
     # precompiled, so a cold start does not compile the whole dependency tree
     assert "skill/doors/__pycache__/lambda_function.cpython-311.pyc" in names

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import datetime
 
@@ -9,7 +10,7 @@ import pytest
 
 from skill.core.household import CONVERSATION_TTL
 from skill.core.speech import plain_text
-from skill.core.starters import load_library
+from skill.core.starters import Library, load_library
 from skill.service import SkillServices
 from skill.tools.envelopes import launch_request
 from tests.conftest import NEW_YORK, custom_slot, ends_session, lines_of, plain_slot, speech
@@ -84,6 +85,25 @@ def test_a_favourite_is_saved_and_played_back(device, clock):
     clock.advance(60)
     played = device.intent("PlayFavoritesIntent", new_session_=True)
     assert starter_in(played) == first
+
+
+def test_a_favourite_still_plays_after_a_release_retires_its_starter(
+    device, make_device, services, clock
+):
+    first = starter_in(device.intent("StarterIntent"))
+    device.intent("SaveFavoriteIntent", new_session_=True)
+    saved = LIBRARY.by_id[_id(first)]
+    # The next release takes that starter out of the library and keeps its record.
+    released = Library([s for s in LIBRARY if s != saved], retired=lambda: {saved.id: saved})
+    after = make_device(dataclasses.replace(services, library=released))
+    clock.advance(CONVERSATION_TTL + 60)
+    assert starter_in(after.intent("PlayFavoritesIntent", new_session_=True)) == first
+    assert first in speech(after.intent("AMAZON.RepeatIntent", new_session_=True))
+    removed = speech(after.intent("RemoveFavoriteIntent", new_session_=True))
+    assert any(line in removed for line in lines_of("favourite_removed"))
+    clock.advance(60)
+    none_left = speech(after.intent("PlayFavoritesIntent", new_session_=True))
+    assert any(line in none_left for line in lines_of("no_favourites"))
 
 
 def test_names_are_used_and_alternate(device, clock):
