@@ -17,6 +17,17 @@ pytestmark = pytest.mark.xdist_group("writers")
 OVERALL = 0.95
 PER_LOCALE = 0.90
 CORPUS = load_corpus()
+# Wishes, moods and hedged preferences ("a bit deeper would be nice"), written on 2026-11-30
+# after `make chat` showed them missed: 48% understood before the grammar learnt them, 78%
+# after (58% of its held-back lines). Measured apart, so the older areas keep their floor.
+WISHES, WISHES_FLOOR = "wishes.yaml", 0.75
+
+
+def _share(report, in_area) -> float:
+    """The share of one area's lines a locale's report understood."""
+    lines = [line for line in CORPUS if line.locale in (None, report.locale) and in_area(line)]
+    missed = [line for line, _ in report.misses + report.held_misses if in_area(line)]
+    return 1 - len(missed) / len(lines)
 
 
 @pytest.fixture(scope="module")
@@ -45,12 +56,20 @@ def test_every_line_names_an_intent_the_model_has():
 
 
 def test_the_corpus_is_understood(reports):
-    total = sum(r.total for r in reports.values())
-    understood = sum(r.understood for r in reports.values())
+    def older(line):
+        return not line.source.startswith(WISHES)
+
     summary = render(reports)
-    assert understood / total >= OVERALL, summary
+    older_lines = sum(older(line) and line.locale in (None, r.locale)
+                      for r in reports.values() for line in CORPUS)  # fmt: skip
+    older_missed = sum(older(line) for r in reports.values()
+                       for line, _ in r.misses + r.held_misses)  # fmt: skip
+    assert 1 - older_missed / older_lines >= OVERALL, summary
     for locale, report in reports.items():
-        assert report.understood / report.total >= PER_LOCALE, f"{locale}\n{summary}"
+        assert _share(report, older) >= PER_LOCALE, f"{locale}\n{summary}"
+        assert _share(report, lambda line: line.source.startswith(WISHES)) >= WISHES_FLOOR, (
+            f"{locale}\n{summary}"
+        )
 
 
 def test_the_corpus_lives_beside_the_model_source():
