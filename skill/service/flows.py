@@ -203,7 +203,7 @@ def play_favourites(visit: Visit) -> Reply:
 
 
 def favourite_list(visit: Visit) -> list[Starter]:
-    """The household's saved favourites, oldest first (a retired starter's too: its words are kept)."""
+    """The household's saved favourites, oldest first (retired ones too: their words stay)."""
     library = visit.services.library
     return [s for s in map(library.get, visit.household.favourites) if s is not None]
 
