@@ -74,6 +74,8 @@ def compose_starter(
     `lead` is what the turn answers first ("Saved.", "Welcome back."): said before all else.
     """
     intro = _intro_key(turn)
+    if intro == "favourite_intro" and lead:
+        intro = "favourites_first"  # after "You have three favorites saved."
     hint = _hint_key(turn, household)
     # Who goes first is never left out; its variant leaves room for the hint when it can.
     budget = MAX_STARTER_WORDS - word_count(turn.starter.text, *lead)

@@ -104,12 +104,7 @@ def _list_favourites(visit: Visit) -> Reply:
     if not starters:
         key = "no_favourites" if visit.remembered else "out_of_reach"
         return Reply([visit.line(key)], facts={"favourites": []})
-    count = len(starters)
-    line = (
-        visit.line("favourites_count_one")
-        if count == 1
-        else visit.line("favourites_count_many", n=count)
-    )
+    line = flows.favourites_count_line(visit, len(starters))
     return Reply([line], facts={"favourites": [flows.starter_facts(s) for s in starters]})
 
 

@@ -193,13 +193,24 @@ def change_favourite(visit: Visit, change: FavouriteChange, *, then: str | None 
 
 
 def play_favourites(visit: Visit) -> Reply:
-    """The first saved favourite, starting a run that "next" moves through."""
+    """The first saved favourite, starting a run that "next" moves through. The run opens
+    with how many there are: "how many favorites do we have" lands here too."""
     turn = talk.play_favourites(visit.household, visit.services.library, now=visit.now)
     if turn is None:
         visit.save()
         key = "no_favourites" if visit.remembered else "out_of_reach"
         return Reply([visit.line(key)], facts={"starter": None, "favourites": 0})
-    return speak_starter(visit, turn)
+    count = len(favourite_list(visit))
+    reply = speak_starter(visit, turn, lead=[favourites_count_line(visit, count)])
+    reply.facts["favourites"] = count
+    return reply
+
+
+def favourites_count_line(visit: Visit, count: int) -> str:
+    """ "You have three favorites saved." (count above zero)."""
+    if count == 1:
+        return visit.line("favourites_count_one")
+    return visit.line("favourites_count_many", n=count)
 
 
 def favourite_list(visit: Visit) -> list[Starter]:

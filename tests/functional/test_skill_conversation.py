@@ -87,6 +87,17 @@ def test_a_favourite_is_saved_and_played_back(device, clock):
     assert starter_in(played) == first
 
 
+def test_playing_the_favourites_first_says_how_many_there_are(device, clock):
+    # "How many favorites do we have" reaches the same intent: the answer must be true.
+    for _ in range(2):
+        clock.advance(60)
+        device.intent("AMAZON.NextIntent", new_session_=True)
+        device.intent("SaveFavoriteIntent", new_session_=True)
+    clock.advance(60)
+    said = speech(device.intent("PlayFavoritesIntent", new_session_=True))
+    assert any(said.startswith(line.format(n=2)) for line in lines_of("favourites_count_many"))
+
+
 def test_a_favourite_still_plays_after_a_release_retires_its_starter(
     device, make_device, services, clock
 ):
