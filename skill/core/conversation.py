@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from skill.core.heard import HeardSet, Walk
@@ -59,6 +59,7 @@ class StarterTurn:
     offer_deeper: bool = False
     repeat: bool = False
     favourite: bool = False
+    first_favourite: bool = False  # the first of a run: the reply has just said how many
     favourites_finished: bool = False
 
 
@@ -271,7 +272,8 @@ def play_favourites(household: Household, library: Library, *, now: float) -> St
         conversation = Conversation()
         household.conversation = conversation
     conversation.favourite_index = -1
-    return _next_favourite(household, library, conversation, now)
+    turn = _next_favourite(household, library, conversation, now)
+    return replace(turn, first_favourite=True) if turn is not None else None
 
 
 def _next_favourite(

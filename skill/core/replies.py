@@ -74,8 +74,6 @@ def compose_starter(
     `lead` is what the turn answers first ("Saved.", "Welcome back."): said before all else.
     """
     intro = _intro_key(turn)
-    if intro == "favourite_intro" and lead:
-        intro = "favourites_first"  # after "You have three favorites saved."
     hint = _hint_key(turn, household)
     # Who goes first is never left out; its variant leaves room for the hint when it can.
     budget = MAX_STARTER_WORDS - word_count(turn.starter.text, *lead)
@@ -120,7 +118,7 @@ def _intro_key(turn: StarterTurn) -> str | None:
     if turn.favourites_finished:
         return "favourites_finished"
     if turn.favourite:
-        return "favourite_intro"
+        return "favourites_first" if turn.first_favourite else "favourite_intro"
     if turn.at_limit:
         return "deepest_already" if turn.starter.depth == 3 else "lightest_already"
     if turn.shift > 0:

@@ -98,6 +98,20 @@ def test_playing_the_favourites_first_says_how_many_there_are(device, clock):
     assert any(said.startswith(line.format(n=2)) for line in lines_of("favourites_count_many"))
 
 
+def test_only_the_first_of_a_favourites_run_is_called_the_first(device, clock):
+    for _ in range(2):
+        clock.advance(60)
+        device.intent("AMAZON.NextIntent", new_session_=True)
+        device.intent("SaveFavoriteIntent", new_session_=True)
+    clock.advance(60)
+    device.intent("PlayFavoritesIntent", new_session_=True)
+    clock.advance(60)
+    # reopening the skill goes on with the run, after a welcome-back lead
+    said = speech(device.launch())
+    assert any(line in said for line in lines_of("favourite_intro"))
+    assert not any(line in said for line in lines_of("favourites_first"))
+
+
 def test_a_favourite_still_plays_after_a_release_retires_its_starter(
     device, make_device, services, clock
 ):
