@@ -301,9 +301,10 @@ def parse_retired(document: Mapping[str, Any], source: str) -> list[Starter]:
     for entry in document.get("retired") or ():
         try:
             moment = Moment(str(entry["id"]).split("-", 1)[0])
-            result.extend(parse_starters({"moment": moment.value, "starters": [entry]}, source))
         except (KeyError, TypeError, ValueError) as error:
             raise ValueError(f"{source}: bad retired starter {entry!r}: {error}") from error
+        # (parse_starters names the file and the entry of anything else that is wrong)
+        result.extend(parse_starters({"moment": moment.value, "starters": [entry]}, source))
     return result
 
 
