@@ -75,9 +75,10 @@ def compose_starter(
     """
     intro = _intro_key(turn)
     hint = _hint_key(turn, household)
-    # Who goes first is never left out; its variant leaves room for the hint when it can.
+    # Who goes first is never left out; its variant leaves room for the intro and the hint
+    # when it can, since both carry meaning.
     budget = MAX_STARTER_WORDS - word_count(turn.starter.text, *lead)
-    reserve = min(map(word_count, phrases.variants(hint))) if hint else 0
+    reserve = sum(min(map(word_count, phrases.variants(key))) for key in (intro, hint) if key)
     speaker = first_speaker_line(turn, household, phrases, rng, budget - reserve)
     ending = [speaker, turn.starter.text]
     words = word_count(*ending, *lead)

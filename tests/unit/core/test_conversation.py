@@ -1,3 +1,5 @@
+import dataclasses
+import itertools
 import random
 import statistics
 
@@ -183,3 +185,30 @@ def test_turns_rotate_through_three_named_people():
     household = Household(names=["Tom", "Aisha", "Ben"])
     speakers = [ask(household, now=1000.0 + i).speaker for i in range(6)]
     assert speakers == [0, 1, 2, 0, 1, 2]
+
+
+@pytest.mark.parametrize(
+    ("change", "intro"),
+    [
+        ({"favourites_finished": True}, "favourites_finished"),
+        ({"at_limit": True}, "deepest_already"),
+        ({"repeat": True}, "repeat_intro"),
+        ({"favourite": True}, "favourite_intro"),
+        ({"shift": 1}, "going_deeper"),
+    ],
+)
+@pytest.mark.parametrize("names", [[], ["Sam", "Alex"]])
+def test_a_turn_that_is_not_simply_the_next_says_so_even_with_the_longest_starter(
+    change, intro, names
+):
+    # "next" past the last favourite gives a new starter: without the intro they would take
+    # it for one of their favourites.
+    longest = max((s for s in LIBRARY if s.depth == 3), key=lambda s: word_count(s.text))
+    household = Household(names=names)
+    first = ask(household)
+    for taught, count, seed in itertools.product((0, LONG_HINTS), (1, 2), range(20)):
+        household.hints_heard = taught  # with or without the way back in
+        turn = dataclasses.replace(first, starter=longest, count=count, **change)
+        reply = compose_starter(turn, household, PHRASES, random.Random(seed))
+        assert any(line in reply.sentences for line in PHRASES.variants(intro)), reply.sentences
+        assert word_count(*reply.sentences) <= MAX_STARTER_WORDS
