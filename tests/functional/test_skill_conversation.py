@@ -89,21 +89,13 @@ def test_a_favourite_is_saved_and_played_back(device, clock):
 
 def test_playing_the_favourites_first_says_how_many_there_are(device, clock):
     # "How many favorites do we have" reaches the same intent: the answer must be true.
-    for _ in range(2):
-        clock.advance(60)
-        device.intent("AMAZON.NextIntent", new_session_=True)
-        device.intent("SaveFavoriteIntent", new_session_=True)
-    clock.advance(60)
+    _save_favourites(device, clock, 2)
     said = speech(device.intent("PlayFavoritesIntent", new_session_=True))
     assert any(said.startswith(line.format(n=2)) for line in lines_of("favourites_count_many"))
 
 
 def test_only_the_first_of_a_favourites_run_is_called_the_first(device, clock):
-    for _ in range(2):
-        clock.advance(60)
-        device.intent("AMAZON.NextIntent", new_session_=True)
-        device.intent("SaveFavoriteIntent", new_session_=True)
-    clock.advance(60)
+    _save_favourites(device, clock, 2)
     device.intent("PlayFavoritesIntent", new_session_=True)
     clock.advance(60)
     # reopening the skill goes on with the run, after a welcome-back lead
@@ -262,6 +254,15 @@ def test_session_ended_and_skill_events_get_an_empty_answer(device):
         "timestamp": "2026-11-25T23:00:00Z",
     }
     assert speech(device.event(enabled)) == ""
+
+
+def _save_favourites(device, clock, count: int) -> None:
+    """Hear `count` new starters and save each, a minute apart."""
+    for _ in range(count):
+        clock.advance(60)
+        device.intent("AMAZON.NextIntent", new_session_=True)
+        device.intent("SaveFavoriteIntent", new_session_=True)
+    clock.advance(60)
 
 
 def _id(text: str) -> str:
