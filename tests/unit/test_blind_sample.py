@@ -49,8 +49,8 @@ def test_check_passes_new_writing_that_keeps_every_rule(tmp_path, capsys):
         "[brunch, depth 1, for friends] Which menu word makes you order a dish unseen?\n"
         "[morning, depth 1, for any] Which sound before seven a.m. do you enjoy, and why?\n"
         "\n"
-        "2. [bedtime, depth 2, for partners] Which stranger this year earned a thank-you card "
-        "from you, and what would it say?\n"
+        "2. [bedtime, depth 2, for partners] Which stranger this year earned a handwritten "
+        "note from you, and what would it say?\n"
     )
     # WHEN checked THEN both pass and it says so
     status, out = check(new, capsys)
