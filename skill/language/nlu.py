@@ -478,27 +478,45 @@ class Resolver:
         outranks a bare yes or no ("not now, can we just do the check in").
         """
         whole = self._resolve_words(text)
-        clauses = [
+        if whole.understood:
+            return whole
+        parts = [clause for clause in _CLAUSE.split(text) if normalize(clause)]
+        said = [
             clause
-            for clause in _CLAUSE.split(text)
+            for clause in parts
             if any(_key(word) not in self._words.filler for word in normalize(clause))
         ]
-        if whole.understood or not clauses or clauses == [text]:
-            return whole
-        each = [self._resolve_words(clause) for clause in clauses]
+        # A clause made only of words that elsewhere are fillers can still be a sentence
+        # ("we're good for now, we've got loads to chat about"): heard when nothing else is.
+        # Not as a bare yes or no: "do you know" is a yes only when it is asked.
+        quiet = [clause for clause in parts if clause not in said]
+        return (
+            self._from_clauses(text, said)
+            or self._from_clauses(text, quiet, replies=False)
+            or whole
+        )
+
+    def _from_clauses(
+        self, text: str, clauses: list[str], *, replies: bool = True
+    ) -> Resolution | None:
+        """What the clauses of `text` ask for together; None when none of them is heard
+        (with `replies` false, a clause heard only as yes or no is not heard)."""
+        if not clauses or clauses == [text]:
+            return None
+        each = [self._heard(clause, replies) for clause in clauses]
         first = next((i for i, found in enumerate(each) if found.intent != FALLBACK_INTENT), None)
         if first is None:
-            return whole
+            return None
         if len(clauses) - first > 1:
             # a preamble first ("oh wait, theo just sat down, so it's maya, chloe and theo"):
             # the rest may be one request that its commas split
             for start in range(first + 1):
-                rest = self._resolve_words(" ".join(clauses[start:]))
+                rest = self._heard(" ".join(clauses[start:]), replies)
                 if rest.understood:
                     return rest
         heard = [found for found in each if found.understood]
         if not heard:
-            return whole
+            return None
         custom = [found for found in heard if found.intent not in _REPLIES]
         chosen = (custom or heard)[0]
         slots: dict[str, ResolvedSlot] = {}
@@ -525,6 +543,10 @@ class Resolver:
         if follow_up and "then" in chosen.declared and "then" not in slots:
             slots["then"] = ResolvedSlot("then", follow_up, follow_up, follow_up, "FOLLOW_UP")
         return Resolution(chosen.intent, slots, chosen.declared)
+
+    def _heard(self, text: str, replies: bool) -> Resolution:
+        found = self._resolve_words(text)
+        return found if replies or found.intent not in _REPLIES else Resolution(FALLBACK_INTENT)
 
     def _resolve_words(self, text: str) -> Resolution:
         said = _spoken([_key(word) for word in normalize(text)])
