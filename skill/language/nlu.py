@@ -557,8 +557,9 @@ class Resolver:
         collapsed = [w for i, w in enumerate(words) if i == 0 or w != words[i - 1]]
         # As said (a sample may hold a skip word: "uh huh"); without skip words; without a
         # false start ("give us a a dinner one"); without the discourse words at either end
-        # ("okay so ... mate").
-        variants = [said, words, collapsed, self._trim(words), self._trim(collapsed)]
+        # ("okay so ... mate"), one at a time, so that an edge word that means something
+        # there is dropped last ("okay we're done for tonight, thanks").
+        variants = [said, words, collapsed, *self._trims(words), *self._trims(collapsed)]
         lines = list(dict.fromkeys(" ".join(variant) for variant in variants))
         # The first form that matches with known values only wins; words no list knows are
         # tried only when none does (the slower search).
@@ -585,20 +586,30 @@ class Resolver:
             index += 1
         return kept
 
-    def _trim(self, words: list[str]) -> list[str]:
-        """Drop edge words from both ends, longest first, until none is left there."""
-        changed = True
-        while changed and words:
-            changed = False
-            for edge in self._words.edges:
-                size = len(edge)
-                if size < len(words) and tuple(words[:size]) == edge:
-                    words, changed = words[size:], True
-                    break
-                if size < len(words) and tuple(words[-size:]) == edge:
-                    words, changed = words[:-size], True
-                    break
-        return words
+    def _trims(self, words: list[str]) -> list[list[str]]:
+        """`words` without edge words at either end, every way of dropping them, those that
+        keep the most words first: an edge word that means something there ("for tonight"
+        in "okay we're done for tonight, thanks") is dropped only when the line needs it."""
+        starts, ends = [0], [len(words)]
+        while step := self._edge_at(words[starts[-1] :], at_start=True):
+            starts.append(starts[-1] + step)
+        while step := self._edge_at(words[: ends[-1]], at_start=False):
+            ends.append(ends[-1] - step)
+        cuts = [
+            (start, end)
+            for start in starts
+            for end in ends
+            if end > start and (start, end) != (0, len(words))
+        ]
+        return [words[start:end] for start, end in sorted(cuts, key=lambda c: c[0] - c[1])]
+
+    def _edge_at(self, words: list[str], *, at_start: bool) -> int:
+        """The length of the longest edge phrase at that end of `words`, 0 when none."""
+        for edge in self._words.edges:  # longest first
+            here = words[: len(edge)] if at_start else words[len(words) - len(edge) :]
+            if len(edge) < len(words) and tuple(here) == edge:
+                return len(edge)
+        return 0
 
     def parse_invocation(self, text: str) -> Invocation:
         """`parse_invocation` with this model's invocation name and connector check."""
